@@ -1,0 +1,211 @@
+"""The commands. Each loads what it needs when it runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from driftwatch.cli.state import CURRENT, global_options, say
+from driftwatch.model import SEVERITIES
+
+if TYPE_CHECKING:
+    from driftwatch.config import LoadedConfig
+    from driftwatch.model import Severity
+
+FORMAT_NAMES = ("text", "markdown", "html", "json")  # kept equal to RENDERERS by a test
+_format_option = click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format (repeatable). Without --output the format goes to stdout.",
+)
+_output_options = [
+    click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write one format here.",
+    ),
+    click.option(
+        "--output-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Write each format as driftwatch.EXT here.",
+    ),
+]
+
+
+def _load() -> LoadedConfig:
+    from driftwatch.config import config_from_env_or_search
+
+    return config_from_env_or_search(CURRENT.config)
+
+
+@click.command()
+@_format_option
+@_output_options[0]
+@_output_options[1]
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="low",
+    show_default=True,
+    help="Lowest severity that makes the run exit 1.",
+)
+@click.option(
+    "--exit-code/--no-exit-code",
+    default=True,
+    show_default=True,
+    help="Off: drift exits 0 (report-only cron jobs); errors still exit 2.",
+)
+@click.option(
+    "--from-snapshot",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="DIR",
+    help="Check a saved snapshot instead of live APIs (offline, reproducible).",
+)
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Concurrent API calls per collector.")
+@global_options
+def check(
+    formats: tuple[str, ...],
+    output: Path | None,
+    output_dir: Path | None,
+    fail_on: Severity,
+    exit_code: bool,
+    from_snapshot: Path | None,
+    concurrency: int | None,
+) -> int:
+    """Collect live state, diff against baselines, run checks; print and write reports."""
+    from driftwatch import pipeline
+    from driftwatch.cli.output import emit
+    from driftwatch.cli.output import exit_code as code_for
+
+    loaded = _load()
+    result = pipeline.check(loaded, from_snapshot=from_snapshot, concurrency=concurrency)
+    emit(result, formats, output, output_dir)
+    return code_for(result, fail_on, exit_code)
+
+
+@click.group()
+def baseline() -> None:
+    """Manage the checked-in baselines (expected state)."""
+
+
+@baseline.command("update")
+@click.argument("globs", nargs=-1, metavar="[ADDRESS-GLOB]...")
+@click.option(
+    "--from-snapshot",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="DIR",
+    help="Take the state from a snapshot instead of live APIs.",
+)
+@global_options
+def baseline_update(globs: tuple[str, ...], from_snapshot: Path | None) -> int:
+    """Record live state as the new baselines: all, or only what matches the globs.
+
+    A glob with a path (SOURCE/RESOURCE:PATH) accepts only those values.
+    """
+    from driftwatch.baseline_update import update_baselines
+
+    loaded = _load()
+    report = update_baselines(loaded, [*globs], from_snapshot=from_snapshot)
+    for line in report.lines:
+        say(line, err=False)
+    for line in report.problems:
+        click.echo(f"driftwatch: {line}", err=True)
+    return 2 if report.problems else 0
+
+
+@click.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@global_options
+def snapshot(out: Path) -> int:
+    """Write the normalised live state (fingerprints, never plaintext) to DIR."""
+    from driftwatch import pipeline
+    from driftwatch.fingerprint import load_fingerprinter
+    from driftwatch.snapshot import write_snapshot
+
+    loaded = _load()
+    fingerprint = load_fingerprinter(loaded.baselines_dir)
+    taken = pipeline.collect(loaded, fingerprint)
+    path = write_snapshot(out, taken)
+    say(f"wrote {path}: {len(taken.resources)} resources, {len(taken.not_checked)} not checked")
+    for entry in taken.not_checked:
+        say(f"  not checked: {entry.source}/{entry.resource}: {entry.reason}")
+    return 0
+
+
+@click.command()
+@click.argument("result_file", type=click.Path(dir_okay=False, path_type=Path), metavar="RESULT.json")
+@_format_option
+@_output_options[0]
+@_output_options[1]
+@global_options
+def report(result_file: Path, formats: tuple[str, ...], output: Path | None, output_dir: Path | None) -> int:
+    """Re-render a saved JSON result in any format."""
+    from driftwatch.cli.output import emit
+    from driftwatch.result_io import read_result
+
+    emit(read_result(result_file), formats or ("text",), output, output_dir)
+    return 0
+
+
+@click.command()
+@global_options
+def schema() -> int:
+    """Print the JSON Schema of driftwatch.yaml (for editors and CI validation)."""
+    from driftwatch.config import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@global_options
+def rules(fmt: str) -> int:
+    """List the rule catalog."""
+    from driftwatch.rules import RULES
+
+    entries = [rule.catalog_entry() for rule in RULES.values()]
+    if fmt == "json":
+        click.echo(json.dumps(entries, indent=2))
+    else:
+        for entry in entries:
+            click.echo(f"{entry['id']:<28} {entry['severity']:<8} {entry['description']}")
+    return 0
+
+
+@click.command()
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where demo.{md,html,json} are written.",
+)
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True)
+@global_options
+def demo(output_dir: Path, fail_on: Severity) -> int:
+    """Run the main job on the bundled staging environment; no cloud account needed."""
+    from driftwatch.cli.output import exit_code as code_for
+    from driftwatch.cli.output import render
+    from driftwatch.demo import run_demo
+    from driftwatch.fsutil import atomic_write_text
+
+    result = run_demo()
+    written = []
+    for name, extension in (("markdown", "md"), ("html", "html"), ("json", "json")):
+        path = output_dir / f"demo.{extension}"
+        atomic_write_text(path, render(result, name))
+        written.append(str(path))
+    click.echo(render(result, "text", color=CURRENT.color_for(click.get_text_stream("stdout"))), nl=False)
+    say("reports: " + ", ".join(written), err=False)
+    return code_for(result, fail_on, True)
+
+
+COMMANDS = [check, baseline, snapshot, report, schema, rules, demo]

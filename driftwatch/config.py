@@ -1,0 +1,291 @@
+"""driftwatch.yaml: pydantic models and loading with file:line errors.
+
+Errors never echo a value from the file (it might be a secret): they name the file, the
+line, the key path, what was expected and, for unknown keys, the nearest valid one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from driftwatch import yamlio
+from driftwatch.address import AddressGlob
+from driftwatch.collectors import COLLECTORS
+from driftwatch.collectors.base import CollectorSettings
+from driftwatch.errors import AddressError, ConfigError
+from driftwatch.expressions import parse_requirement
+from driftwatch.model import Severity
+
+CONFIG_NAME = "driftwatch.yaml"
+MAX_CONFIG_BYTES = 2_000_000
+
+if TYPE_CHECKING:
+    AnyCollector = CollectorSettings
+else:
+    AnyCollector = Annotated[
+        Union[tuple(spec.settings for spec in COLLECTORS.values())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IgnoreRule(_Strict):
+    path: str = Field(description="address glob never reported as drift (SOURCE/RESOURCE:PATH)")
+    reason: str = Field(min_length=1, description="why this is not drift; shown in reports")
+
+    @field_validator("path")
+    @classmethod
+    def _valid_glob(cls, value: str) -> str:
+        _parse_glob(value)
+        return value
+
+    @property
+    def glob(self) -> AddressGlob:
+        return AddressGlob.parse(self.path)
+
+
+class Check(_Strict):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    equal: list[str] | None = Field(None, min_length=2, description="addresses whose values must all be equal")
+    require: str | None = Field(None, description='"ADDRESS OP VALUE", e.g. "cloud-run/api:template.timeout >= 3600s"')
+    severity: Severity = "high"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Check:
+        if (self.equal is None) == (self.require is None):
+            raise ValueError("a check needs exactly one of `equal` or `require`")
+        for address in self.equal or []:
+            _parse_glob(address)
+        if self.require is not None:
+            _parse_glob(parse_requirement(self.require).address)
+        return self
+
+
+class RateLimits(_Strict):
+    secretmanager_read: int = Field(600, ge=1, description="read requests per minute per project")
+    secretmanager_access: int = Field(90_000, ge=1, description="access requests per minute per project")
+    run_read: int = Field(1000, ge=1, description="Cloud Run read requests per minute per project")
+
+
+class Config(_Strict):
+    version: Literal[1]
+    project: str | None = Field(None, description="default GCP project for every collector")
+    region: str | None = Field(None, description="default Cloud Run region")
+    baselines: str = Field("baselines", description="folder of checked-in expected state")
+    reports: str = Field("reports", description="where reports and history go")
+    concurrency: int = Field(16, ge=1, le=256)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    collectors: list[AnyCollector] = Field(min_length=1)
+    ignore: list[IgnoreRule] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+
+    @field_validator("collectors")
+    @classmethod
+    def _unique_names(cls, collectors: list[CollectorSettings]) -> list[CollectorSettings]:
+        seen: set[str] = set()
+        for collector in collectors:
+            if collector.name in seen:
+                raise ValueError(f"two collectors are named {collector.name!r}; names must be unique")
+            seen.add(collector.name)
+        return collectors
+
+
+class LoadedConfig:
+    """A validated config plus where it came from (paths inside it are relative to it)."""
+
+    def __init__(self, config: Config, path: Path) -> None:
+        self.config = config
+        self.path = path
+        self.dir = path.parent
+
+    @property
+    def baselines_dir(self) -> Path:
+        return (self.dir / self.config.baselines).resolve()
+
+    @property
+    def reports_dir(self) -> Path:
+        return (self.dir / self.config.reports).resolve()
+
+    @property
+    def ignore_globs(self) -> list[AddressGlob]:
+        return [rule.glob for rule in self.config.ignore]
+
+
+def _parse_glob(text: str) -> AddressGlob:
+    try:
+        return AddressGlob.parse(text)
+    except AddressError as exc:
+        raise ValueError(f"not an address: {exc.message}; {exc.hint}") from None
+
+
+def find_config(explicit: str | None, start: Path | None = None) -> Path:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file", hint="check the --config path")
+        return path
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {here} or any parent folder",
+        hint="pass --config PATH, or run `driftwatch demo` to see a working setup",
+    )
+
+
+def load_config(path: Path) -> LoadedConfig:
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {size} bytes is too large for a config (limit {MAX_CONFIG_BYTES})")
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text", hint="save the config as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        loaded = yamlio.load(text)
+    except yamlio.YamlProblem as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise ConfigError(f"{where}: {exc.message}", hint="fix the YAML syntax") from None
+    if not isinstance(loaded.data, dict):
+        raise ConfigError(f"{path}:1: the config must be a mapping", hint="start from `version: 1`")
+    try:
+        config = Config.model_validate(loaded.data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, loaded)) from None
+    return LoadedConfig(config, path.resolve())
+
+
+def config_from_env_or_search(explicit: str | None) -> LoadedConfig:
+    return load_config(find_config(explicit or os.environ.get("DRIFTWATCH_CONFIG")))
+
+
+# -- error messages ---------------------------------------------------------------------------
+
+_SAFE_TO_ECHO = {"kind", "version"}
+
+
+def _describe(exc: ValidationError, path: Path, loaded: yamlio.LoadedYaml) -> str:
+    """One line for the first error; counts the rest. Never includes the input value."""
+    errors = exc.errors(include_input=False, include_url=False)
+    first = errors[0]
+    loc = _data_loc(first["loc"], loaded.data)
+    line = loaded.line_of(loc)
+    where = f"{path}:{line}" if line else str(path)
+    key_path = _format_loc(loc) or "(top level)"
+    message = _explain(first, loc, loaded.data)
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{where}: {key_path}: {message}{more}"
+
+
+def _explain(error: Any, loc: yamlio.Loc, data: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        suggestion = difflib.get_close_matches(key, sorted(_known_keys()), n=1, cutoff=0.6)
+        hint = f"; did you mean {suggestion[0]!r}?" if suggestion else "; remove it"
+        return f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        tag = str(ctx.get("tag", ""))
+        expected = sorted(COLLECTORS)
+        close = difflib.get_close_matches(tag, expected, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown collector kind {tag!r}; expected one of {', '.join(expected)}{hint}"
+    if kind == "union_tag_not_found":
+        return f"missing `kind`; expected one of {', '.join(sorted(COLLECTORS))}"
+    actual = _value_at(data, loc)
+    got = f" (got {_type_name(actual)})" if actual is not _MISSING and kind != "value_error" else ""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if loc and str(loc[-1]) in _SAFE_TO_ECHO and isinstance(actual, str | int) and len(str(actual)) < 40:
+        got = f" (got {actual!r})"
+    return f"{message}{got}"
+
+
+_MISSING = object()
+
+
+def _step(node: Any, part: str | int) -> Any:
+    """One step into YAML data, or _MISSING."""
+    if isinstance(node, dict) and part in node:
+        return node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return _MISSING
+
+
+def _data_loc(loc: tuple[Any, ...], data: Any) -> yamlio.Loc:
+    """Map pydantic's loc onto the YAML data, dropping discriminator tags it inserts."""
+    result: list[str | int] = []
+    node = data
+    for part in loc:
+        child = _step(node, part)
+        if child is _MISSING and isinstance(node, dict) and node.get("kind") == part:
+            continue  # the union tag pydantic adds for discriminated unions
+        result.append(part)
+        node = None if child is _MISSING else child
+    return tuple(result)
+
+
+def _value_at(data: Any, loc: yamlio.Loc) -> Any:
+    node = data
+    for part in loc:
+        node = _step(node, part)
+        if node is _MISSING:
+            break
+    return node
+
+
+def _format_loc(loc: yamlio.Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
+
+
+def _known_keys() -> set[str]:
+    models: list[type[BaseModel]] = [
+        Config,
+        IgnoreRule,
+        Check,
+        RateLimits,
+        *(s.settings for s in COLLECTORS.values()),
+    ]
+    keys: set[str] = set()
+    for model in models:
+        keys.update(model.model_fields)
+    return keys
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of driftwatch.yaml, generated from the models (for editors and CI)."""
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "driftwatch.yaml"
+    return schema

@@ -1,0 +1,47 @@
+"""One error class per seam.
+
+The CLI turns any DriftwatchError into one line and exit code 2. Messages must be
+safe to print: they name files, places and fixes, never values that might be secret.
+"""
+
+from __future__ import annotations
+
+
+class DriftwatchError(Exception):
+    """A problem the user can fix; its message is one printable line."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ConfigError(DriftwatchError):
+    """driftwatch.yaml is missing, unreadable or invalid."""
+
+
+class AddressError(DriftwatchError):
+    """An address or address glob does not parse."""
+
+
+class CollectError(DriftwatchError):
+    """A collector cannot run at all (as opposed to one resource NOT_CHECKED)."""
+
+
+class InputFileError(DriftwatchError):
+    """A test-config file (or other user input file) cannot be read or parsed."""
+
+
+class BaselineError(DriftwatchError):
+    """The baselines folder or one of its files is missing or invalid."""
+
+
+class SnapshotError(DriftwatchError):
+    """A snapshot folder is missing, invalid or was made with another key."""
+
+
+class RenderError(DriftwatchError):
+    """A report cannot be rendered or a saved result cannot be read."""

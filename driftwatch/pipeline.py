@@ -1,0 +1,372 @@
+"""run(config) -> Result: collect -> normalise -> diff -> checks -> rules. No printing, no exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from driftwatch import __version__
+from driftwatch.address import Address, AddressGlob
+from driftwatch.baselines import Baselines, load_baselines
+from driftwatch.checks import run_checks
+from driftwatch.collectors import COLLECTORS
+from driftwatch.collectors.base import CollectContext, CollectorSettings
+from driftwatch.config import LoadedConfig
+from driftwatch.diff import diff_documents
+from driftwatch.errors import DriftwatchError, SnapshotError
+from driftwatch.fingerprint import Fingerprinter, load_fingerprinter
+from driftwatch.model import (
+    SEVERITIES,
+    ChangeStatus,
+    Finding,
+    FindingCounts,
+    NotChecked,
+    Resource,
+    ResourceResult,
+    ResourceStatus,
+    Result,
+    Snapshot,
+    Summary,
+    severity_rank,
+)
+from driftwatch.normalise import normalise
+from driftwatch.rules import apply_rules
+from driftwatch.rules.base import RuleContext, accept_command, make_finding
+from driftwatch.rules.generic import DRIFT, HYGIENE, NOT_CHECKED, RESOURCE_ADDED, RESOURCE_REMOVED
+from driftwatch.snapshot import read_snapshot
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def whole_resource_ignored(globs: Sequence[AddressGlob], source: str, resource: str) -> bool:
+    return any(g.covers_whole_resource and g.matches_resource(source, resource) for g in globs)
+
+
+# -- collect ---------------------------------------------------------------------------------
+
+
+def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, *, concurrency: int | None = None) -> Snapshot:
+    """Run every collector at once (each bounds its own calls) and normalise what they return."""
+    config = loaded.config
+    globs = loaded.ignore_globs
+    collectors = list(config.collectors)
+
+    def run_one(settings: CollectorSettings) -> Sequence[Resource | NotChecked]:
+        ctx = CollectContext(
+            config_dir=loaded.dir,
+            project=config.project,
+            region=config.region,
+            fingerprint=fingerprint,
+            concurrency=concurrency or settings.concurrency or config.concurrency,
+            skip_resource=lambda source, name: whole_resource_ignored(globs, source, name),
+        )
+        return COLLECTORS[settings.kind].collect(settings, ctx)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(collectors)), thread_name_prefix="collect") as pool:
+        outputs = list(pool.map(run_one, collectors))
+    resources: list[Resource] = []
+    not_checked: list[NotChecked] = []
+    for output in outputs:
+        for item in output:
+            if isinstance(item, NotChecked):
+                not_checked.append(item)
+            else:
+                resources.append(_normalised(item))
+    return Snapshot(config.project, utc_now(), fingerprint.key_id, tuple(resources), tuple(not_checked))
+
+
+def _normalised(resource: Resource) -> Resource:
+    return Resource(
+        resource.source,
+        resource.resource,
+        resource.kind,
+        normalise(resource.kind, resource.document),
+        resource.origin,
+        resource.lines,
+        resource.secret_literals,
+    )
+
+
+# -- evaluate --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Accumulator:
+    resources: list[ResourceResult]
+    findings: list[Finding]
+
+
+def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, started: float) -> Result:
+    config = loaded.config
+    globs = loaded.ignore_globs
+    kinds = {c.name: COLLECTORS[c.kind].resource_kind for c in config.collectors}
+    live = {(r.source, r.resource): r for r in snapshot.resources if r.source in kinds}
+    acc = _Accumulator([], [])
+    for source, kind in kinds.items():
+        _evaluate_source(source, kind, live, snapshot.not_checked, baselines, globs, acc)
+    acc.findings.extend(_hygiene(r for r in live.values()))
+    acc.findings.extend(run_checks(config.checks, live))
+    rule_ctx = RuleContext(config.project, config.region, {k: r.document for k, r in live.items()})
+    findings = [f for f in apply_rules(acc.findings, rule_ctx) if not _ignored(f, globs)]
+    resources = _final_statuses(acc.resources, findings)
+    findings.sort(key=lambda f: (-severity_rank(f.severity), f.kind, f.address))
+    return Result(
+        driftwatch_version=__version__,
+        generated_at=utc_now(),
+        project=config.project,
+        duration_s=round(time.monotonic() - started, 3),
+        summary=summarise(resources, findings),
+        resources=sorted(resources, key=lambda r: (r.source, r.resource)),
+        findings=findings,
+    )
+
+
+def _evaluate_source(
+    source: str,
+    kind: str,
+    live: dict[tuple[str, str], Resource],
+    not_checked: Iterable[NotChecked],
+    baselines: Baselines,
+    globs: Sequence[AddressGlob],
+    acc: _Accumulator,
+) -> None:
+    blind = {n.resource: n for n in not_checked if n.source == source}
+    names = (
+        {name for (s, name) in live if s == source} | {r.resource for r in baselines.for_source(source)} | set(blind)
+    )
+    for name in sorted(names):
+        if whole_resource_ignored(globs, source, name):
+            continue
+        current, baseline = live.get((source, name)), baselines.get(source, name)
+        if current is not None and baseline is not None:
+            _compare(current, baseline, acc)
+        elif current is not None:
+            _added(current, acc)
+        elif baseline is not None and (reason := blind_reason(name, blind)) is not None:
+            _not_checked(source, name, kind, reason, acc)
+        elif baseline is not None:
+            _removed(baseline, acc)
+        else:
+            _not_checked(source, name, kind, blind[name].reason, acc)
+
+
+def blind_reason(name: str, blind: dict[str, NotChecked]) -> str | None:
+    """Why a baselined resource could not be seen, unless it is known not to exist."""
+    exact = blind.get(name)
+    if exact is not None:
+        return None if exact.missing else exact.reason
+    for pattern, entry in blind.items():
+        if not entry.missing and AddressGlob.parse(f"x/{pattern}").matches_resource("x", name):
+            return entry.reason
+    return None
+
+
+def _compare(current: Resource, baseline: Resource, acc: _Accumulator) -> None:
+    changes = diff_documents(current.kind, current.address, baseline.document, current.document)
+    for change in changes:
+        address = str(change.address)
+        acc.findings.append(
+            make_finding(
+                rule=DRIFT.id,
+                kind="drift",
+                status=change.status,
+                severity=DRIFT.severity,
+                source=current.source,
+                resource=current.resource,
+                address=address,
+                expected=change.expected,
+                actual=change.actual,
+                message=f"{address} {_verb(change.status)} since the baseline.",
+                hint="If the change was deliberate, accept it into the baseline; "
+                "otherwise restore the baselined value.",
+                commands=[accept_command(address)],
+                location=_location(current, address),
+            )
+        )
+    acc.resources.append(
+        ResourceResult(
+            source=current.source,
+            resource=current.resource,
+            kind=current.kind,
+            status=ResourceStatus.DRIFTED if changes else ResourceStatus.IN_SYNC,
+        )
+    )
+
+
+def _verb(status: ChangeStatus) -> str:
+    return {
+        ChangeStatus.MODIFIED: "changed",
+        ChangeStatus.ADDED: "was added",
+        ChangeStatus.REMOVED: "was removed",
+    }.get(status, "differs")
+
+
+def _added(current: Resource, acc: _Accumulator) -> None:
+    address = str(current.address)
+    acc.resources.append(
+        ResourceResult(
+            source=current.source,
+            resource=current.resource,
+            kind=current.kind,
+            status=ResourceStatus.ADDED,
+        )
+    )
+    acc.findings.append(
+        make_finding(
+            rule=RESOURCE_ADDED.id,
+            kind="drift",
+            status=ChangeStatus.ADDED,
+            severity=RESOURCE_ADDED.severity,
+            source=current.source,
+            resource=current.resource,
+            address=address,
+            message=f"{address} exists but has no baseline.",
+            hint="Review it, then record it as expected state.",
+            commands=[accept_command(address)],
+            location=current.origin,
+        )
+    )
+
+
+def _removed(baseline: Resource, acc: _Accumulator) -> None:
+    address = str(baseline.address)
+    acc.resources.append(
+        ResourceResult(
+            source=baseline.source,
+            resource=baseline.resource,
+            kind=baseline.kind,
+            status=ResourceStatus.REMOVED,
+        )
+    )
+    acc.findings.append(
+        make_finding(
+            rule=RESOURCE_REMOVED.id,
+            kind="drift",
+            status=ChangeStatus.REMOVED,
+            severity=RESOURCE_REMOVED.severity,
+            source=baseline.source,
+            resource=baseline.resource,
+            address=address,
+            message=f"{address} has a baseline but no longer exists.",
+            hint="Restore it, or if it was removed on purpose, drop its baseline.",
+            commands=[accept_command(address)],
+        )
+    )
+
+
+def _not_checked(source: str, name: str, kind: str, reason: str, acc: _Accumulator) -> None:
+    address = f"{source}/{name}"
+    acc.resources.append(
+        ResourceResult(source=source, resource=name, kind=kind, status=ResourceStatus.NOT_CHECKED, error=reason)
+    )
+    acc.findings.append(
+        make_finding(
+            rule=NOT_CHECKED.id,
+            kind="error",
+            status=ChangeStatus.NOT_CHECKED,
+            severity=NOT_CHECKED.severity,
+            source=source,
+            resource=name,
+            address=address,
+            message=f"{address} was not checked: {reason}.",
+            hint="A run that could not see everything never passes. Fix access or the name, then rerun.",
+        )
+    )
+
+
+def _hygiene(resources: Iterable[Resource]) -> list[Finding]:
+    findings: list[Finding] = []
+    for resource in resources:
+        for path in resource.secret_literals:
+            address = f"{resource.address}:{path}"
+            findings.append(
+                make_finding(
+                    rule=HYGIENE.id,
+                    kind="hygiene",
+                    status=ChangeStatus.MISMATCH,
+                    severity=HYGIENE.severity,
+                    source=resource.source,
+                    resource=resource.resource,
+                    address=address,
+                    expected="a reference (Secret Manager or an environment variable)",
+                    message=f"A secret-like value is committed in {resource.resource} at {path}.",
+                    hint="Read it at test time from Secret Manager (gcloud secrets versions access) or from the "
+                    "environment, and rotate the committed value. Acknowledge with an `ignore` entry and a reason.",
+                    location=_location(resource, address),
+                )
+            )
+    return findings
+
+
+def _location(resource: Resource, address: str) -> str | None:
+    if resource.origin is None:
+        return None
+    path = address.partition(":")[2]
+    while path:
+        if path in resource.lines:
+            return f"{resource.origin}:{resource.lines[path]}"
+        path = path.rpartition(".")[0]
+    return resource.origin
+
+
+def _ignored(finding: Finding, globs: Sequence[AddressGlob]) -> bool:
+    if finding.kind == "error" or finding.status is ChangeStatus.NOT_CHECKED:
+        return False  # never hide that something could not be read
+    try:
+        address = Address.parse(finding.address)
+    except DriftwatchError:
+        return False
+    return any(g.matches(address) for g in globs)
+
+
+def _final_statuses(resources: list[ResourceResult], findings: list[Finding]) -> list[ResourceResult]:
+    """A resource whose drift findings were all ignored is in sync."""
+    drifted = {(f.source, f.resource) for f in findings if f.kind == "drift"}
+    return [
+        r.model_copy(update={"status": ResourceStatus.IN_SYNC})
+        if r.status is ResourceStatus.DRIFTED and (r.source, r.resource) not in drifted
+        else r
+        for r in resources
+    ]
+
+
+def summarise(resources: Sequence[ResourceResult], findings: Sequence[Finding]) -> Summary:
+    count = {status: sum(r.status is status for r in resources) for status in ResourceStatus}
+    baselined = count[ResourceStatus.IN_SYNC] + count[ResourceStatus.DRIFTED]
+    collected = baselined + count[ResourceStatus.ADDED]
+    severities = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
+    return Summary(
+        resources=len(resources),
+        in_sync=count[ResourceStatus.IN_SYNC],
+        drifted=count[ResourceStatus.DRIFTED],
+        added=count[ResourceStatus.ADDED],
+        removed=count[ResourceStatus.REMOVED],
+        not_checked=count[ResourceStatus.NOT_CHECKED],
+        coverage=round(baselined / collected, 4) if collected else 0.0,
+        findings=FindingCounts(**severities),
+    )
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+
+def check(loaded: LoadedConfig, *, from_snapshot: Path | None = None, concurrency: int | None = None) -> Result:
+    started = time.monotonic()
+    baselines = load_baselines(loaded.baselines_dir)
+    fingerprint = load_fingerprinter(loaded.baselines_dir)
+    if from_snapshot is not None:
+        snapshot = read_snapshot(from_snapshot)
+        if snapshot.key_id != fingerprint.key_id:
+            raise SnapshotError(
+                f"{from_snapshot}: made with another fingerprint key than {loaded.baselines_dir}",
+                hint="use the same DRIFTWATCH_FINGERPRINT_KEY or baselines salt for both",
+            )
+    else:
+        snapshot = collect(loaded, fingerprint, concurrency=concurrency)
+    return evaluate(loaded, snapshot, baselines, started=started)

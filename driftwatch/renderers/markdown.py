@@ -1,0 +1,17 @@
+"""GitHub-flavoured Markdown: summary first, details folded, fit to paste as a PR comment."""
+
+from __future__ import annotations
+
+from driftwatch.model import Result
+from driftwatch.renderers.base import Renderer, RenderOptions
+from driftwatch.renderers.templating import context, environment
+
+
+def render(result: Result, options: RenderOptions) -> str:
+    limit = options.max_findings if options.max_findings is not None else len(result.findings)
+    shown = result.findings[:limit]
+    ctx = context(result, shown=shown, hidden=len(result.findings) - len(shown))
+    return environment(False).get_template("markdown.md.j2").render(ctx)
+
+
+RENDERER = Renderer("markdown", "md", "GitHub-flavoured Markdown (PR comments, step summaries)", render)

@@ -1,0 +1,34 @@
+"""Read a saved JSON result back (for `report` and `comment`), with one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from driftwatch.errors import RenderError
+from driftwatch.model import Result
+
+MAX_RESULT_BYTES = 200_000_000
+
+
+def read_result(path: Path) -> Result:
+    try:
+        if path.stat().st_size > MAX_RESULT_BYTES:
+            raise RenderError(f"{path}: larger than {MAX_RESULT_BYTES} bytes")
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise RenderError(
+            f"{path}: no such file", hint="write one with `driftwatch check --format json -o FILE`"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise RenderError(f"{path}: not a driftwatch JSON result (invalid JSON)") from None
+    except OSError as exc:
+        raise RenderError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return Result.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise RenderError(f"{path}: {where}: {first['msg']}", hint="is this a driftwatch/result/v1 file?") from None

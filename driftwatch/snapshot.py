@@ -1,0 +1,112 @@
+"""Snapshots: the normalised live state of a run, written to a folder and read back offline.
+
+One `snapshot.json` with every resource and every NOT_CHECKED entry; it holds fingerprints
+only. `key_id` names the fingerprint key so a snapshot is never compared under another key.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from driftwatch import __version__
+from driftwatch.errors import SnapshotError
+from driftwatch.fsutil import atomic_write_text
+from driftwatch.model import NotChecked, Resource, Snapshot
+from driftwatch.normalise import normalise
+
+SNAPSHOT_FILE = "snapshot.json"
+SCHEMA = "driftwatch/snapshot/v1"
+MAX_SNAPSHOT_BYTES = 500_000_000
+
+
+def to_json(snapshot: Snapshot) -> str:
+    body: dict[str, Any] = {
+        "schema": SCHEMA,
+        "driftwatch_version": __version__,
+        "generated_at": snapshot.generated_at,
+        "project": snapshot.project,
+        "key_id": snapshot.key_id,
+        "resources": [
+            {
+                "source": r.source,
+                "resource": r.resource,
+                "kind": r.kind,
+                "document": r.document,
+                **({"origin": r.origin} if r.origin else {}),
+                **({"lines": r.lines} if r.lines else {}),
+                **({"secret_literals": list(r.secret_literals)} if r.secret_literals else {}),
+            }
+            for r in snapshot.resources
+        ],
+        "not_checked": [
+            {
+                "source": n.source,
+                "resource": n.resource,
+                "kind": n.kind,
+                "reason": n.reason,
+                "missing": n.missing,
+            }
+            for n in snapshot.not_checked
+        ],
+    }
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_snapshot(folder: Path, snapshot: Snapshot) -> Path:
+    path = folder / SNAPSHOT_FILE
+    atomic_write_text(path, to_json(snapshot))
+    return path
+
+
+def read_snapshot(folder: Path) -> Snapshot:
+    path = folder / SNAPSHOT_FILE if folder.is_dir() else folder
+    try:
+        if path.stat().st_size > MAX_SNAPSHOT_BYTES:
+            raise SnapshotError(f"{path}: larger than {MAX_SNAPSHOT_BYTES} bytes")
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(
+            f"{path}: no snapshot here", hint="write one with `driftwatch snapshot --out DIR`"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise SnapshotError(f"{path}: not a driftwatch snapshot (invalid JSON)") from None
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise SnapshotError(f"{path}: not a driftwatch snapshot (schema is not {SCHEMA})")
+    try:
+        resources = tuple(
+            Resource(
+                str(r["source"]),
+                str(r["resource"]),
+                str(r["kind"]),
+                normalise(str(r["kind"]), dict(r["document"])),
+                origin=r.get("origin"),
+                lines={str(k): int(v) for k, v in (r.get("lines") or {}).items()},
+                secret_literals=tuple(r.get("secret_literals") or ()),
+            )
+            for r in data["resources"]
+        )
+        not_checked = tuple(
+            NotChecked(
+                str(n["source"]),
+                str(n["resource"]),
+                str(n["kind"]),
+                str(n["reason"]),
+                bool(n.get("missing")),
+            )
+            for n in data.get("not_checked") or []
+        )
+        return Snapshot(
+            data.get("project"),
+            str(data["generated_at"]),
+            str(data["key_id"]),
+            resources,
+            not_checked,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise SnapshotError(
+            f"{path}: a resource entry is malformed", hint="rewrite it with `driftwatch snapshot`"
+        ) from None
