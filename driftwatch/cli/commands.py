@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -193,7 +194,7 @@ def rules(fmt: str) -> int:
 def demo(output_dir: Path, fail_on: Severity) -> int:
     """Run the main job on the bundled staging environment; no cloud account needed."""
     from driftwatch.cli.output import exit_code as code_for
-    from driftwatch.cli.output import render
+    from driftwatch.cli.output import render as render_as
     from driftwatch.demo import run_demo
     from driftwatch.fsutil import atomic_write_text
 
@@ -201,9 +202,10 @@ def demo(output_dir: Path, fail_on: Severity) -> int:
     written = []
     for name, extension in (("markdown", "md"), ("html", "html"), ("json", "json")):
         path = output_dir / f"demo.{extension}"
-        atomic_write_text(path, render(result, name))
+        atomic_write_text(path, render_as(result, name))
         written.append(str(path))
-    click.echo(render(result, "text", color=CURRENT.color_for(click.get_text_stream("stdout"))), nl=False)
+    stdout = sys.stdout
+    click.echo(render_as(result, "text", color=CURRENT.color_for(stdout)), nl=False)
     say("reports: " + ", ".join(written), err=False)
     return code_for(result, fail_on, True)
 
