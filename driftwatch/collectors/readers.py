@@ -12,6 +12,7 @@ import configparser
 import datetime as dt
 import io
 import json
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -231,9 +232,10 @@ def read_toml(text: str) -> Parsed:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = getattr(exc, "msg", None) or "invalid TOML"
-        raise ReaderProblem(f"invalid TOML: {message}", line) from None
+        # Python 3.11 puts the position only in the text: "Invalid value (at line 1, column 5)".
+        position = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        raise ReaderProblem(f"invalid TOML: {message[:80]}", int(position.group(1)) if position else None) from None
     except RecursionError:
         raise ReaderProblem("TOML nested too deeply") from None
     return Parsed(_as_document(data))
