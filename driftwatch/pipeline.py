@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftwatch import __version__
-from driftwatch.address import Address, AddressGlob
+from driftwatch.address import Address, AddressGlob, get_path, parse_path
 from driftwatch.baselines import Baselines, load_baselines
 from driftwatch.checks import run_checks
 from driftwatch.collectors import COLLECTORS
@@ -295,6 +295,7 @@ def _hygiene(resources: Iterable[Resource]) -> list[Finding]:
                     resource=resource.resource,
                     address=address,
                     expected="a reference (Secret Manager or an environment variable)",
+                    actual=get_path(resource.document, parse_path(path)),
                     message=f"A secret-like value is committed in {resource.resource} at {path}.",
                     hint="Read it at test time from Secret Manager (gcloud secrets versions access) or from the "
                     "environment, and rotate the committed value. Acknowledge with an `ignore` entry and a reason.",

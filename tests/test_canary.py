@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.conftest import all_output, config_yaml, write
@@ -15,6 +16,12 @@ CANARIES = {
 }
 
 
+CHECK = (
+    'checks:\n  - {name: same-key, equal: ["e2e/tests/config.py:E2E_BYPASS_KEY", "e2e/tests/.env.staging:E2E_KEY"]}\n'
+)
+PEM = "-----BEGIN PRIVATE KEY-----\n" + CANARIES["pem"] + "\n-----END PRIVATE KEY-----"
+
+
 def make(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -25,7 +32,7 @@ def make(tmp_path: Path) -> None:
               kind: test-config
               files: ["tests/config.py", "tests/.env.staging", "tests/settings.json"]
             """,
-                'checks:\n  - {name: same-key, equal: ["e2e/tests/config.py:E2E_BYPASS_KEY", "e2e/tests/.env.staging:E2E_KEY"]}\n',
+                CHECK,
             ),
             "tests/config.py": f"""
             import os
@@ -35,8 +42,7 @@ def make(tmp_path: Path) -> None:
             TOKEN_EXPR = helper("{CANARIES["key"]}-derived")
             """,
             "tests/.env.staging": f"E2E_KEY={CANARIES['key']}-other\nDATABASE_URL=postgresql://u:{CANARIES['url']}@db:5432/x\n",
-            "tests/settings.json": '{"session": "%s", "tls": {"pem": "-----BEGIN PRIVATE KEY-----\\n%s\\n-----END PRIVATE KEY-----"}}'
-            % (CANARIES["jwt"], CANARIES["pem"]),
+            "tests/settings.json": json.dumps({"session": CANARIES["jwt"], "tls": {"pem": PEM}}),
         },
     )
 
@@ -74,7 +80,6 @@ def test_secret_findings_show_key_and_fingerprint_only(cli, tmp_path: Path) -> N
     cli("baseline", "update", cwd=tmp_path)
     run = cli("check", "--format", "json", cwd=tmp_path)
     assert run.code == 1
-    import json
 
     findings = json.loads(run.out)["findings"]
     hygiene = {f["address"] for f in findings if f["kind"] == "hygiene"}
