@@ -123,7 +123,7 @@ class AddressGlob:
         return self.path == ("**",)
 
     def matches_resource(self, source: str, resource: str) -> bool:
-        return _segment_match(self.source, source) and _match_segments(self.resource, tuple(resource.split("/")))
+        return _segment_match(self.source, source) and resource_matches(self.resource, resource)
 
     def matches(self, address: Address) -> bool:
         if not self.matches_resource(address.source, address.resource):
@@ -134,6 +134,12 @@ class AddressGlob:
 
     def __str__(self) -> str:
         return self.text
+
+
+def resource_matches(pattern: str | Sequence[str], resource: str) -> bool:
+    """A resource name against a resource glob (`jwt-*`, `tests/**/*.py`), segmented by `/`."""
+    segments = tuple(pattern.split("/")) if isinstance(pattern, str) else tuple(pattern)
+    return _match_segments(segments, tuple(resource.split("/")))
 
 
 def any_match(globs: Sequence[AddressGlob], address: Address) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from driftwatch import yamlio
 from driftwatch.errors import BaselineError
-from driftwatch.fsutil import atomic_write_text
+from driftwatch.fsutil import atomic_write_text, read_text_capped
 from driftwatch.model import Resource
 from driftwatch.normalise import normalise
 
@@ -73,14 +73,7 @@ def load_baselines(folder: Path) -> Baselines:
 
 
 def read_baseline(path: Path) -> Resource:
-    try:
-        if path.stat().st_size > MAX_BASELINE_BYTES:
-            raise BaselineError(f"{path}: larger than {MAX_BASELINE_BYTES} bytes", hint="is it really a baseline?")
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise BaselineError(f"{path}: not UTF-8", hint="restore it from version control") from None
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_text_capped(path, MAX_BASELINE_BYTES, BaselineError, hint="restore it from version control")
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlProblem as exc:

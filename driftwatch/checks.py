@@ -178,8 +178,8 @@ def _mismatch(check: Check, rule: str, address: Address, *, expected: Any, actua
 
 
 def _not_checked(check: Check, rule: str, address_text: str, reason: str) -> Finding:
-    source, _, rest = address_text.partition("/")
-    resource = rest.partition(":")[0]
+    glob = AddressGlob.parse(address_text)
+    source, resource = glob.source, "/".join(glob.resource)
     return make_finding(
         rule=rule,
         kind="check",

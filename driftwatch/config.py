@@ -19,6 +19,7 @@ from driftwatch.collectors import COLLECTORS
 from driftwatch.collectors.base import CollectorSettings
 from driftwatch.errors import AddressError, ConfigError
 from driftwatch.expressions import parse_requirement
+from driftwatch.fsutil import read_text_capped
 from driftwatch.model import Severity
 
 CONFIG_NAME = "driftwatch.yaml"
@@ -145,15 +146,7 @@ def find_config(explicit: str | None, start: Path | None = None) -> Path:
 
 
 def load_config(path: Path) -> LoadedConfig:
-    try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: {size} bytes is too large for a config (limit {MAX_CONFIG_BYTES})")
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text", hint="save the config as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_text_capped(path, MAX_CONFIG_BYTES, ConfigError, hint="is this really driftwatch.yaml?")
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlProblem as exc:

@@ -42,9 +42,9 @@ class Fingerprinter:
         return hmac.new(self.key, b"driftwatch-key-id", hashlib.sha256).hexdigest()[:12]
 
 
-def load_fingerprinter(baselines_dir: Path, *, create: bool = False) -> Fingerprinter:
-    """Key from the environment, else the salt file (created only when `create`)."""
-    env_key = os.environ.get(KEY_ENV)
+def load_fingerprinter(baselines_dir: Path, *, create: bool = False, use_env: bool = True) -> Fingerprinter:
+    """Key from the environment (unless `use_env` is off), else the salt file (created only when `create`)."""
+    env_key = os.environ.get(KEY_ENV) if use_env else None
     if env_key:
         return Fingerprinter(env_key.encode("utf-8"))
     salt_path = baselines_dir / SALT_FILE

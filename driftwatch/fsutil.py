@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from driftwatch.errors import DriftwatchError
+
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write via a temp file in the same folder, fsync, then rename over the target."""
@@ -37,3 +39,29 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def read_text_capped(
+    path: Path, limit: int, error: type[DriftwatchError], *, label: str | None = None, hint: str | None = None
+) -> str:
+    """Read a user-supplied text file: size cap, no binary, UTF-8, one-line errors of `error`'s seam.
+
+    Messages name the file and place only, never content (the file may hold secrets).
+    """
+    name = label or str(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise error(f"{name}: {size} bytes is over the {limit}-byte limit", hint=hint)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{name}: no such file", hint=hint) from None
+    except OSError as exc:
+        raise error(f"{name}: cannot read ({exc.strerror})") from None
+    if b"\0" in data[:8192]:
+        raise error(f"{name}: binary file, not text", hint=hint)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(f"{name}:{line}: not valid UTF-8", hint="save it as UTF-8") from None

@@ -141,9 +141,6 @@ class Summary(_Frozen):
     findings: FindingCounts
 
 
-RESULT_SCHEMA = "driftwatch/result/v1"
-
-
 class Result(_Frozen):
     schema_id: Literal["driftwatch/result/v1"] = Field("driftwatch/result/v1", alias="schema")
     driftwatch_version: str

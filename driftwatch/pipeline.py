@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftwatch import __version__
-from driftwatch.address import Address, AddressGlob, get_path, parse_path
+from driftwatch.address import Address, AddressGlob, format_path, get_path, parse_path, resource_matches
 from driftwatch.baselines import Baselines, load_baselines
 from driftwatch.checks import run_checks
 from driftwatch.collectors import COLLECTORS
@@ -35,7 +35,7 @@ from driftwatch.model import (
 )
 from driftwatch.normalise import normalise
 from driftwatch.rules import apply_rules
-from driftwatch.rules.base import RuleContext, accept_command, make_finding
+from driftwatch.rules.base import Rule, RuleContext, accept_command, make_finding
 from driftwatch.rules.generic import DRIFT, HYGIENE, NOT_CHECKED, RESOURCE_ADDED, RESOURCE_REMOVED
 from driftwatch.snapshot import read_snapshot
 
@@ -162,7 +162,7 @@ def blind_reason(name: str, blind: dict[str, NotChecked]) -> str | None:
     if exact is not None:
         return None if exact.missing else exact.reason
     for pattern, entry in blind.items():
-        if not entry.missing and AddressGlob.parse(f"x/{pattern}").matches_resource("x", name):
+        if not entry.missing and resource_matches(pattern, name):
             return entry.reason
     return None
 
@@ -208,54 +208,38 @@ def _verb(status: ChangeStatus) -> str:
 
 
 def _added(current: Resource, acc: _Accumulator) -> None:
-    address = str(current.address)
-    acc.resources.append(
-        ResourceResult(
-            source=current.source,
-            resource=current.resource,
-            kind=current.kind,
-            status=ResourceStatus.ADDED,
-        )
-    )
-    acc.findings.append(
-        make_finding(
-            rule=RESOURCE_ADDED.id,
-            kind="drift",
-            status=ChangeStatus.ADDED,
-            severity=RESOURCE_ADDED.severity,
-            source=current.source,
-            resource=current.resource,
-            address=address,
-            message=f"{address} exists but has no baseline.",
-            hint="Review it, then record it as expected state.",
-            commands=[accept_command(address)],
-            location=current.origin,
-        )
-    )
+    hint = "Review it, then record it as expected state."
+    _resource_level(current, ResourceStatus.ADDED, RESOURCE_ADDED, "exists but has no baseline", hint, acc)
 
 
 def _removed(baseline: Resource, acc: _Accumulator) -> None:
-    address = str(baseline.address)
+    hint = "Restore it, or if it was removed on purpose, drop its baseline."
+    _resource_level(
+        baseline, ResourceStatus.REMOVED, RESOURCE_REMOVED, "has a baseline but no longer exists", hint, acc
+    )
+
+
+def _resource_level(
+    resource: Resource, status: ResourceStatus, rule: Rule, what: str, hint: str, acc: _Accumulator
+) -> None:
+    """A whole resource appeared or disappeared: one resource entry, one finding at its address."""
+    address = str(resource.address)
     acc.resources.append(
-        ResourceResult(
-            source=baseline.source,
-            resource=baseline.resource,
-            kind=baseline.kind,
-            status=ResourceStatus.REMOVED,
-        )
+        ResourceResult(source=resource.source, resource=resource.resource, kind=resource.kind, status=status)
     )
     acc.findings.append(
         make_finding(
-            rule=RESOURCE_REMOVED.id,
+            rule=rule.id,
             kind="drift",
-            status=ChangeStatus.REMOVED,
-            severity=RESOURCE_REMOVED.severity,
-            source=baseline.source,
-            resource=baseline.resource,
+            status=ChangeStatus(status.value),
+            severity=rule.severity,
+            source=resource.source,
+            resource=resource.resource,
             address=address,
-            message=f"{address} has a baseline but no longer exists.",
-            hint="Restore it, or if it was removed on purpose, drop its baseline.",
+            message=f"{address} {what}.",
+            hint=hint,
             commands=[accept_command(address)],
+            location=resource.origin,
         )
     )
 
@@ -306,13 +290,14 @@ def _hygiene(resources: Iterable[Resource]) -> list[Finding]:
 
 
 def _location(resource: Resource, address: str) -> str | None:
+    """`file:line` of the deepest part of the address the reader knew a line for."""
     if resource.origin is None:
         return None
-    path = address.partition(":")[2]
-    while path:
-        if path in resource.lines:
-            return f"{resource.origin}:{resource.lines[path]}"
-        path = path.rpartition(".")[0]
+    path = Address.parse(address).path
+    for end in range(len(path), 0, -1):
+        line = resource.lines.get(format_path(path[:end]))
+        if line is not None:
+            return f"{resource.origin}:{line}"
     return resource.origin
 
 

@@ -8,24 +8,20 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from driftwatch.errors import RenderError
+from driftwatch.fsutil import read_text_capped
 from driftwatch.model import Result
 
 MAX_RESULT_BYTES = 200_000_000
 
 
 def read_result(path: Path) -> Result:
+    text = read_text_capped(
+        path, MAX_RESULT_BYTES, RenderError, hint="write one with `driftwatch check --format json -o FILE`"
+    )
     try:
-        if path.stat().st_size > MAX_RESULT_BYTES:
-            raise RenderError(f"{path}: larger than {MAX_RESULT_BYTES} bytes")
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise RenderError(
-            f"{path}: no such file", hint="write one with `driftwatch check --format json -o FILE`"
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
         raise RenderError(f"{path}: not a driftwatch JSON result (invalid JSON)") from None
-    except OSError as exc:
-        raise RenderError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         return Result.model_validate(data)
     except ValidationError as exc:

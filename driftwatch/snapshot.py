@@ -12,7 +12,7 @@ from typing import Any
 
 from driftwatch import __version__
 from driftwatch.errors import SnapshotError
-from driftwatch.fsutil import atomic_write_text
+from driftwatch.fsutil import atomic_write_text, read_text_capped
 from driftwatch.model import NotChecked, Resource, Snapshot
 from driftwatch.normalise import normalise
 
@@ -62,18 +62,13 @@ def write_snapshot(folder: Path, snapshot: Snapshot) -> Path:
 
 def read_snapshot(folder: Path) -> Snapshot:
     path = folder / SNAPSHOT_FILE if folder.is_dir() else folder
+    text = read_text_capped(
+        path, MAX_SNAPSHOT_BYTES, SnapshotError, hint="write one with `driftwatch snapshot --out DIR`"
+    )
     try:
-        if path.stat().st_size > MAX_SNAPSHOT_BYTES:
-            raise SnapshotError(f"{path}: larger than {MAX_SNAPSHOT_BYTES} bytes")
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(
-            f"{path}: no snapshot here", hint="write one with `driftwatch snapshot --out DIR`"
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
         raise SnapshotError(f"{path}: not a driftwatch snapshot (invalid JSON)") from None
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise SnapshotError(f"{path}: not a driftwatch snapshot (schema is not {SCHEMA})")
     try:

@@ -22,7 +22,7 @@ def test_demo_finds_the_staging_drift(cli, tmp_path: Path, monkeypatch) -> None:
     assert "cloud-run/netra-backend-staging:template.containers.0.env.REDIS_HOST.value" in findings
     statuses = {r["resource"]: r["status"] for r in result["resources"]}
     assert statuses["netra-frontend-staging"] == "IN_SYNC"
-    assert "CRITICAL" in run.out and "reports/demo.html" in run.out
+    assert "CRITICAL" in run.out and "reports/demo.html" in run.err  # the summary on stdout, paths on stderr
     for secret in (
         "staging-e2e-bypass-2025",
         "staging-e2e-test-bypass-key-2025",

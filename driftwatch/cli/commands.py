@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -193,20 +192,12 @@ def rules(fmt: str) -> int:
 @global_options
 def demo(output_dir: Path, fail_on: Severity) -> int:
     """Run the main job on the bundled staging environment; no cloud account needed."""
+    from driftwatch.cli.output import emit
     from driftwatch.cli.output import exit_code as code_for
-    from driftwatch.cli.output import render as render_as
     from driftwatch.demo import run_demo
-    from driftwatch.fsutil import atomic_write_text
 
     result = run_demo()
-    written = []
-    for name, extension in (("markdown", "md"), ("html", "html"), ("json", "json")):
-        path = output_dir / f"demo.{extension}"
-        atomic_write_text(path, render_as(result, name))
-        written.append(str(path))
-    stdout = sys.stdout
-    click.echo(render_as(result, "text", color=CURRENT.color_for(stdout)), nl=False)
-    say("reports: " + ", ".join(written), err=False)
+    emit(result, ("markdown", "html", "json"), None, output_dir, stem="demo")
     return code_for(result, fail_on, True)
 
 

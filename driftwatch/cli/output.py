@@ -35,7 +35,6 @@ def emit(
     output_dir: Path | None,
     *,
     stem: str = "driftwatch",
-    default_dir: Path | None = None,
 ) -> None:
     """Write the requested formats; the human summary goes wherever stdout is free."""
     formats = list(dict.fromkeys(formats))
@@ -48,10 +47,8 @@ def emit(
         _summary(result, err=False, requested=False)
         say(f"wrote {output}")
         return
-    if output_dir is not None or (not formats and default_dir is not None):
-        folder = output_dir or default_dir
-        assert folder is not None
-        written = [_write(result, name, folder, stem) for name in (formats or DEFAULT_FILE_FORMATS)]
+    if output_dir is not None:
+        written = [_write(result, name, output_dir, stem) for name in (formats or DEFAULT_FILE_FORMATS)]
         _summary(result, err=False, requested=False)
         say("reports: " + ", ".join(str(p) for p in written))
         return

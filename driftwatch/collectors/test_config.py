@@ -17,6 +17,7 @@ from driftwatch.collectors.base import CollectContext, Collected, CollectorSetti
 from driftwatch.collectors.masking import DEFAULT_SECRET_KEYS, mask_document
 from driftwatch.collectors.readers import ReaderProblem, reader_for
 from driftwatch.errors import InputFileError
+from driftwatch.fsutil import read_text_capped
 from driftwatch.model import NotChecked, Resource
 
 MAX_FILE_BYTES = 5_000_000
@@ -62,7 +63,9 @@ def read_resource(settings: TestConfigSettings, ctx: CollectContext, path: Path,
             f"{name}: unknown test-config format",
             hint="use .py, .env, .yaml, .json, .toml or .ini, or remove it from `files`",
         )
-    text = _read_text(path, name)
+    text = read_text_capped(
+        path, MAX_FILE_BYTES, InputFileError, label=name, hint="point `files` at test configs, not data"
+    )
     try:
         parsed = reader(text)
     except ReaderProblem as exc:
@@ -78,26 +81,6 @@ def read_resource(settings: TestConfigSettings, ctx: CollectContext, path: Path,
         lines=parsed.lines,
         secret_literals=tuple(masked.secret_literals),
     )
-
-
-def _read_text(path: Path, name: str) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputFileError(
-                f"{name}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit for a test config",
-                hint="point `files` at the config itself, not at data",
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"{name}: cannot read ({exc.strerror})") from None
-    if b"\0" in data[:8192]:
-        raise InputFileError(f"{name}: binary file, not a test config", hint="remove it from `files`")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputFileError(f"{name}:{line}: not valid UTF-8", hint="save the file as UTF-8") from None
 
 
 def _is_glob(pattern: str) -> bool:

@@ -19,7 +19,7 @@ from driftwatch.baselines import load_baselines
 from driftwatch.collectors.cloud_run import CloudRunSettings
 from driftwatch.collectors.secret_manager import SecretManagerSettings, build_document
 from driftwatch.config import LoadedConfig, load_config
-from driftwatch.fingerprint import Fingerprinter
+from driftwatch.fingerprint import Fingerprinter, load_fingerprinter
 from driftwatch.model import Resource, Result, Snapshot
 from driftwatch.normalise import normalise
 from driftwatch.pipeline import collect, evaluate
@@ -34,8 +34,7 @@ def demo_config() -> LoadedConfig:
 
 def demo_fingerprinter(loaded: LoadedConfig) -> Fingerprinter:
     """Always the demo's own salt, whatever DRIFTWATCH_FINGERPRINT_KEY says."""
-    salt = (loaded.baselines_dir / ".driftwatch-salt").read_text(encoding="ascii").strip()
-    return Fingerprinter(salt.encode("ascii"))
+    return load_fingerprinter(loaded.baselines_dir, use_env=False)
 
 
 def load_state(path: Path = STATE_FILE) -> dict[str, Any]:
@@ -47,8 +46,8 @@ def load_state(path: Path = STATE_FILE) -> dict[str, Any]:
 def snapshot_from_state(loaded: LoadedConfig, fingerprint: Fingerprinter, state: dict[str, Any]) -> Snapshot:
     """Live test configs plus the Google Cloud state of `state`, as one snapshot."""
     live = collect(loaded, fingerprint)
-    cloud_sources = set()
-    resources = [r for r in live.resources]
+    cloud_sources: set[str] = set()
+    resources = list(live.resources)
     for settings in loaded.config.collectors:
         if isinstance(settings, SecretManagerSettings):
             cloud_sources.add(settings.name)
