@@ -28,7 +28,7 @@ from driftwatch.fingerprint import load_fingerprinter
 from driftwatch.fsutil import atomic_write_text
 from driftwatch.model import ChangeStatus, NotChecked, Resource
 from driftwatch.normalise import comparable
-from driftwatch.pipeline import blind_reason, collect, whole_resource_ignored
+from driftwatch.pipeline import CollectOptions, blind_reason, collect, whole_resource_ignored
 from driftwatch.snapshot import read_snapshot
 
 
@@ -38,7 +38,13 @@ class UpdateReport:
     problems: list[str] = field(default_factory=list)
 
 
-def update_baselines(loaded: LoadedConfig, glob_texts: list[str], *, from_snapshot: Path | None = None) -> UpdateReport:
+def update_baselines(
+    loaded: LoadedConfig,
+    glob_texts: list[str],
+    *,
+    from_snapshot: Path | None = None,
+    options: CollectOptions | None = None,
+) -> UpdateReport:
     globs = [AddressGlob.parse(text) for text in glob_texts]
     folder = loaded.baselines_dir
     fingerprint = load_fingerprinter(folder, create=True)
@@ -48,7 +54,7 @@ def update_baselines(loaded: LoadedConfig, glob_texts: list[str], *, from_snapsh
         if snapshot.key_id != fingerprint.key_id:
             raise SnapshotError(f"{from_snapshot}: made with another fingerprint key", hint="use the same key")
     else:
-        snapshot = collect(loaded, fingerprint)
+        snapshot = collect(loaded, fingerprint, options)
     sources = {c.name for c in loaded.config.collectors}
     ignore = loaded.ignore_globs
     report = UpdateReport()

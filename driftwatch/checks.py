@@ -18,7 +18,7 @@ from driftwatch.model import ChangeStatus, Finding, Resource
 from driftwatch.rules.base import make_finding
 from driftwatch.rules.generic import CHECK_EQUAL, CHECK_REQUIRE
 
-UNREADABLE_STATES = ("DISABLED", "DESTROYED")
+UNREADABLE_STATES = ("DISABLED", "DESTROYED", "NOT_FOUND")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def _secret_value(address: Address, secret: str, version: str, resources: Docume
                 problem=f"secret {secret} latest (version {number}) is {state}: the service cannot read it",
             )
         return Resolved(address, doc.get("value"))
-    entry = (doc.get("versions") or {}).get(version) or {}
+    pinned = (doc.get("status") or {}).get("versions") or {}
+    entry = (doc.get("versions") or {}).get(version) or pinned.get(version) or {}
     state = str(entry.get("state", ""))
     if state in UNREADABLE_STATES:
         return Resolved(

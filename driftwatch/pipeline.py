@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from driftwatch import __version__
@@ -14,7 +14,7 @@ from driftwatch.address import Address, AddressGlob, format_path, get_path, pars
 from driftwatch.baselines import Baselines, load_baselines
 from driftwatch.checks import run_checks
 from driftwatch.collectors import COLLECTORS
-from driftwatch.collectors.base import CollectContext, CollectorSettings
+from driftwatch.collectors.base import CollectContext, CollectorSettings, NoProgress, Progress
 from driftwatch.config import LoadedConfig
 from driftwatch.diff import diff_documents
 from driftwatch.errors import DriftwatchError, SnapshotError
@@ -51,34 +51,66 @@ def whole_resource_ignored(globs: Sequence[AddressGlob], source: str, resource: 
 # -- collect ---------------------------------------------------------------------------------
 
 
-def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, *, concurrency: int | None = None) -> Snapshot:
-    """Run every collector at once (each bounds its own calls) and normalise what they return."""
+@dataclass(frozen=True)
+class CollectOptions:
+    """How to collect, as opposed to what (the config): CLI flags, the demo's emulator, progress."""
+
+    concurrency: int | None = None  # overrides the config's
+    progress: Progress = field(default_factory=NoProgress)
+    emulator_hosts: Mapping[str, str] | None = None  # instead of the process environment
+
+
+def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOptions | None = None) -> Snapshot:
+    """Run the collectors at once (each bounds its own calls) and normalise what they return.
+
+    Collectors that read other kinds' resources (secrets need the versions Cloud Run pins)
+    run in a second wave, after the first wave's resources are normalised.
+    """
+    options = options or CollectOptions()
+    collectors = list(loaded.config.collectors)
+    first = [c for c in collectors if not COLLECTORS[c.kind].reads_upstream]
+    second = [c for c in collectors if COLLECTORS[c.kind].reads_upstream]
+    resources: list[Resource] = []
+    not_checked: list[NotChecked] = []
+    for wave in (first, second):
+        for item in _run_wave(loaded, fingerprint, options, wave, tuple(resources)):
+            if isinstance(item, NotChecked):
+                not_checked.append(item)
+            else:
+                resources.append(_normalised(item))
+    return Snapshot(loaded.config.project, utc_now(), fingerprint.key_id, tuple(resources), tuple(not_checked))
+
+
+def _run_wave(
+    loaded: LoadedConfig,
+    fingerprint: Fingerprinter,
+    options: CollectOptions,
+    collectors: Sequence[CollectorSettings],
+    upstream: Sequence[Resource],
+) -> list[Resource | NotChecked]:
     config = loaded.config
     globs = loaded.ignore_globs
-    collectors = list(config.collectors)
 
     def run_one(settings: CollectorSettings) -> Sequence[Resource | NotChecked]:
+        spec = COLLECTORS[settings.kind]
         ctx = CollectContext(
             config_dir=loaded.dir,
             project=config.project,
             region=config.region,
             fingerprint=fingerprint,
-            concurrency=concurrency or settings.concurrency or config.concurrency,
+            concurrency=options.concurrency or settings.concurrency or config.concurrency,
             skip_resource=lambda source, name: whole_resource_ignored(globs, source, name),
+            rate_limits=config.rate_limits.model_dump(),
+            progress=options.progress,
+            emulator_hosts=options.emulator_hosts,
+            upstream=tuple(r for r in upstream if r.kind in spec.reads_upstream),
         )
-        return COLLECTORS[settings.kind].collect(settings, ctx)
+        return spec.collect(settings, ctx)
 
-    with ThreadPoolExecutor(max_workers=max(1, len(collectors)), thread_name_prefix="collect") as pool:
-        outputs = list(pool.map(run_one, collectors))
-    resources: list[Resource] = []
-    not_checked: list[NotChecked] = []
-    for output in outputs:
-        for item in output:
-            if isinstance(item, NotChecked):
-                not_checked.append(item)
-            else:
-                resources.append(_normalised(item))
-    return Snapshot(config.project, utc_now(), fingerprint.key_id, tuple(resources), tuple(not_checked))
+    if not collectors:
+        return []
+    with ThreadPoolExecutor(max_workers=len(collectors), thread_name_prefix="collect") as pool:
+        return [item for output in pool.map(run_one, collectors) for item in output]
 
 
 def _normalised(resource: Resource) -> Resource:
@@ -342,7 +374,7 @@ def summarise(resources: Sequence[ResourceResult], findings: Sequence[Finding]) 
 # -- entry points ----------------------------------------------------------------------------
 
 
-def check(loaded: LoadedConfig, *, from_snapshot: Path | None = None, concurrency: int | None = None) -> Result:
+def check(loaded: LoadedConfig, *, from_snapshot: Path | None = None, options: CollectOptions | None = None) -> Result:
     started = time.monotonic()
     baselines = load_baselines(loaded.baselines_dir)
     fingerprint = load_fingerprinter(loaded.baselines_dir)
@@ -354,5 +386,5 @@ def check(loaded: LoadedConfig, *, from_snapshot: Path | None = None, concurrenc
                 hint="use the same DRIFTWATCH_FINGERPRINT_KEY or baselines salt for both",
             )
     else:
-        snapshot = collect(loaded, fingerprint, concurrency=concurrency)
+        snapshot = collect(loaded, fingerprint, options)
     return evaluate(loaded, snapshot, baselines, started=started)

@@ -83,9 +83,12 @@ def check(
     from driftwatch import pipeline
     from driftwatch.cli.output import emit
     from driftwatch.cli.output import exit_code as code_for
+    from driftwatch.cli.progress import collecting
 
     loaded = _load()
-    result = pipeline.check(loaded, from_snapshot=from_snapshot, concurrency=concurrency)
+    with collecting() as progress:
+        options = pipeline.CollectOptions(concurrency=concurrency, progress=progress)
+        result = pipeline.check(loaded, from_snapshot=from_snapshot, options=options)
     emit(result, formats, output, output_dir)
     return code_for(result, fail_on, exit_code)
 
@@ -110,9 +113,14 @@ def baseline_update(globs: tuple[str, ...], from_snapshot: Path | None) -> int:
     A glob with a path (SOURCE/RESOURCE:PATH) accepts only those values.
     """
     from driftwatch.baseline_update import update_baselines
+    from driftwatch.cli.progress import collecting
+    from driftwatch.pipeline import CollectOptions
 
     loaded = _load()
-    report = update_baselines(loaded, [*globs], from_snapshot=from_snapshot)
+    with collecting() as progress:
+        report = update_baselines(
+            loaded, [*globs], from_snapshot=from_snapshot, options=CollectOptions(progress=progress)
+        )
     for line in report.lines:
         say(line, err=False)
     for line in report.problems:
@@ -126,12 +134,14 @@ def baseline_update(globs: tuple[str, ...], from_snapshot: Path | None) -> int:
 def snapshot(out: Path) -> int:
     """Write the normalised live state (fingerprints, never plaintext) to DIR."""
     from driftwatch import pipeline
+    from driftwatch.cli.progress import collecting
     from driftwatch.fingerprint import load_fingerprinter
     from driftwatch.snapshot import write_snapshot
 
     loaded = _load()
     fingerprint = load_fingerprinter(loaded.baselines_dir)
-    taken = pipeline.collect(loaded, fingerprint)
+    with collecting() as progress:
+        taken = pipeline.collect(loaded, fingerprint, pipeline.CollectOptions(progress=progress))
     path = write_snapshot(out, taken)
     say(f"wrote {path}: {len(taken.resources)} resources, {len(taken.not_checked)} not checked")
     for entry in taken.not_checked:
@@ -194,9 +204,11 @@ def demo(output_dir: Path, fail_on: Severity) -> int:
     """Run the main job on the bundled staging environment; no cloud account needed."""
     from driftwatch.cli.output import emit
     from driftwatch.cli.output import exit_code as code_for
+    from driftwatch.cli.progress import collecting
     from driftwatch.demo import run_demo
 
-    result = run_demo()
+    with collecting() as progress:
+        result = run_demo(progress)
     emit(result, ("markdown", "html", "json"), None, output_dir, stem="demo")
     return code_for(result, fail_on, True)
 

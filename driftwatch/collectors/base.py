@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,9 +26,37 @@ class CollectorSettings(BaseModel):
     concurrency: int | None = Field(None, ge=1, le=256, description="overrides the top-level concurrency")
 
 
+class Progress(Protocol):
+    """Where collectors report how far they are; the CLI draws it, tests may count it."""
+
+    def planned(self, source: str, total: int) -> None: ...
+    def advanced(self, source: str, count: int = 1) -> None: ...
+    def failed(self, source: str) -> None: ...
+    def retried(self, source: str) -> None: ...
+
+
+class NoProgress:
+    def planned(self, source: str, total: int) -> None:
+        pass
+
+    def advanced(self, source: str, count: int = 1) -> None:
+        pass
+
+    def failed(self, source: str) -> None:
+        pass
+
+    def retried(self, source: str) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class CollectContext:
-    """What a collector may know about the run; nothing about other stages."""
+    """What a collector may know about the run; nothing about other stages.
+
+    `upstream` holds the normalised resources of the kinds a collector's spec asked to see
+    first (the secret collector reads which versions Cloud Run services pin).
+    `emulator_hosts` replaces the process environment for `*_EMULATOR_HOST` when set.
+    """
 
     config_dir: Path
     project: str | None
@@ -36,6 +64,10 @@ class CollectContext:
     fingerprint: Fingerprinter
     concurrency: int
     skip_resource: Callable[[str, str], bool]  # (source, resource) -> an ignore rule covers it whole
+    rate_limits: Mapping[str, int] = field(default_factory=dict)  # quota name -> requests per minute
+    progress: Progress = field(default_factory=NoProgress)
+    emulator_hosts: Mapping[str, str] | None = None
+    upstream: Sequence[Resource] = ()
 
 
 Collected = Sequence[Resource | NotChecked]
@@ -48,3 +80,4 @@ class CollectorSpec(Generic[S]):
     resource_kind: str  # the kind of the resources it produces (normaliser and rule namespace)
     settings: type[S]
     collect: Callable[[S, CollectContext], Collected]
+    reads_upstream: tuple[str, ...] = ()  # resource kinds to collect before this one

@@ -1,15 +1,36 @@
-"""`kind: cloud-run`: Cloud Run v2 services, normalised so defaults and order never drift."""
+"""`kind: cloud-run`: Cloud Run v2 services on the official client (`run_v2.ServicesClient`).
+
+Exact names are fetched with one `get` each, concurrently; globs or no names list the region
+(paged). The service comes back as Google's REST JSON and the normaliser makes defaults
+explicit and keeps output-only fields out of the desired state.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec
-from driftwatch.collectors.pending import not_yet_live
+from driftwatch.collectors.gcp import (
+    CLOUD_RUN,
+    PAGE_SIZE,
+    ApiCaller,
+    GcpFailure,
+    blind,
+    bounded_map,
+    is_glob,
+    make_client,
+    not_found,
+    pages,
+    to_json,
+    wanted,
+)
+from driftwatch.model import NotChecked, Resource
 
 RESOURCE_KIND = "cloud-run"
+READ = "run_read"
+RECONCILING = "reconciling: a rollout is in progress, so its settings are not judged; rerun when it settles"
 
 
 class CloudRunSettings(CollectorSettings):
@@ -23,7 +44,61 @@ class CloudRunSettings(CollectorSettings):
 
 
 def collect(settings: CloudRunSettings, ctx: CollectContext) -> Collected:
-    return not_yet_live(settings.name, settings.services, RESOURCE_KIND, ctx)
+    project, region = settings.project or ctx.project, settings.region or ctx.region
+    if project is None or region is None:
+        reason = "no project or region: set `project` and `region` in driftwatch.yaml"
+        return blind(settings.name, settings.services, RESOURCE_KIND, ctx, reason)
+    parent = f"projects/{project}/locations/{region}"
+    try:
+        from google.cloud import run_v2
+
+        client = make_client(CLOUD_RUN, ctx, run_v2.ServicesClient)
+    except GcpFailure as failure:
+        return blind(settings.name, settings.services, RESOURCE_KIND, ctx, failure.reason)
+    caller = ApiCaller(CLOUD_RUN, ctx, settings.name, project)
+    if settings.services and not any(is_glob(p) for p in settings.services):
+        return _get_each(client, caller, parent, settings, ctx)
+    try:
+        listed = pages(caller, READ, {"parent": parent, "page_size": PAGE_SIZE}, client.list_services, "services")
+    except GcpFailure as failure:
+        return blind(settings.name, settings.services, RESOURCE_KIND, ctx, failure.reason)
+    found = {
+        name: service
+        for service in map(to_json, listed)
+        if wanted(name := str(service["name"]).rsplit("/", 1)[-1], settings.services)
+        and not ctx.skip_resource(settings.name, name)
+    }
+    ctx.progress.planned(settings.name, len(found))
+    results: list[Resource | NotChecked] = [_resource(settings, ctx, name, s) for name, s in found.items()]
+    return results + not_found(settings.name, settings.services, found, RESOURCE_KIND, ctx, "not found: check the name")
+
+
+def _get_each(
+    client: Any, caller: ApiCaller, parent: str, settings: CloudRunSettings, ctx: CollectContext
+) -> Collected:
+    names = [n for n in dict.fromkeys(settings.services or []) if not ctx.skip_resource(settings.name, n)]
+    ctx.progress.planned(settings.name, len(names))
+
+    def get(name: str) -> Resource | NotChecked:
+        full_name = f"{parent}/services/{name}"
+        try:
+            service = caller.call(READ, lambda timeout: client.get_service(name=full_name, timeout=timeout, retry=None))
+        except GcpFailure as failure:
+            ctx.progress.failed(settings.name)
+            return NotChecked(settings.name, name, RESOURCE_KIND, failure.reason, missing=failure.missing)
+        return _resource(settings, ctx, name, to_json(service))
+
+    return bounded_map(get, names, ctx.concurrency)
+
+
+def _resource(
+    settings: CloudRunSettings, ctx: CollectContext, name: str, service: dict[str, Any]
+) -> Resource | NotChecked:
+    if service.get("reconciling"):
+        ctx.progress.failed(settings.name)
+        return NotChecked(settings.name, name, RESOURCE_KIND, RECONCILING)
+    ctx.progress.advanced(settings.name)
+    return Resource(settings.name, name, RESOURCE_KIND, service)
 
 
 COLLECTOR = CollectorSpec("cloud-run", RESOURCE_KIND, CloudRunSettings, collect)

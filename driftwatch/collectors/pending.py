@@ -9,6 +9,6 @@ from driftwatch.model import NotChecked
 
 
 def not_yet_live(source: str, names: Sequence[str] | None, kind: str, ctx: CollectContext) -> Collected:
-    reason = "live collection of this kind is not available in this build; use `check --from-snapshot`"
+    reason = "live collection of this kind is not available in this build yet; use `check --from-snapshot`"
     targets = [n for n in (names or ["*"]) if not ctx.skip_resource(source, n)]
     return [NotChecked(source, name, kind, reason) for name in targets]

@@ -26,6 +26,7 @@ NORMALISERS: dict[str, Normaliser] = {
 
 UNCOMPARED: dict[str, frozenset[str]] = {
     "cloud-run": frozenset({"status"}),
+    "secret": frozenset({"status"}),
     "probe": frozenset({"latency_ms"}),
 }
 

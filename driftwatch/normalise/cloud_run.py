@@ -91,8 +91,8 @@ def normalise(document: dict[str, Any]) -> dict[str, Any]:
     doc["scaling"] = _service_scaling(doc.get("scaling") or {})
     doc["traffic"] = _traffic(doc.get("traffic"))
     doc["template"] = _template(doc.get("template") or {})
-    if status:
-        doc["status"] = {k: status[k] for k in sorted(status) if status[k] not in (None, [], "")}
+    status["reconciling"] = bool(status.get("reconciling", False))  # proto3 JSON omits false
+    doc["status"] = {k: status[k] for k in sorted(status) if status[k] not in (None, [], "")}
     return doc
 
 
@@ -153,12 +153,15 @@ def _container(container: dict[str, Any]) -> dict[str, Any]:
     c["env"] = {name: _env_value(v) for name, v in keyed(c.get("env")).items()}
     ports = keyed(c.get("ports")) or dict(DEFAULT_PORT)
     c["ports"] = {name: {**p, "container_port": as_int(p.get("container_port", 8080))} for name, p in ports.items()}
-    resources = dict(c.get("resources") or {})
+    declared = c.get("resources")
+    resources = dict(declared or {})
     limits = dict(resources.get("limits") or {})
     limits.setdefault("cpu", "1")
     limits.setdefault("memory", "512Mi")
     resources["limits"] = limits
-    resources["cpu_idle"] = bool(resources.get("cpu_idle", True))
+    # Cloud Run: CPU idles between requests by default, but once `resources` is set the field
+    # must be set to true explicitly; proto3 JSON omits a false, so absent means false there.
+    resources["cpu_idle"] = bool(resources.get("cpu_idle", not declared))
     resources["startup_cpu_boost"] = bool(resources.get("startup_cpu_boost", False))
     c["resources"] = resources
     c["volume_mounts"] = keyed(c.get("volume_mounts"))

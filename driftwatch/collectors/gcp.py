@@ -1,0 +1,319 @@
+"""What the Google collectors share: transport and auth, retries, rate limits, failure reasons.
+
+Imported only by the Google collectors, and it imports the Google libraries only inside
+functions, so `driftwatch --help` and `report` never load them.
+
+Over REST the official clients raise the HTTP-status exceptions (`Forbidden`, `BadRequest`,
+`TooManyRequests`), not the gRPC-named ones, and their default retry does not cover a 429.
+So every call goes through `ApiCaller.call`: our own retry with exponential backoff and full
+jitter, a per-API client-side rate limit taken on every attempt (retries spend quota too),
+and a per-attempt deadline. Failures become a `GcpFailure` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from driftwatch.collectors.base import CollectContext, Collected
+from driftwatch.model import NotChecked
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Api:
+    key: str  # rate-limit bucket prefix, e.g. "secretmanager"
+    title: str
+    emulator_env: str  # *_EMULATOR_HOST (CONTRACT section 6)
+    viewer_role: str
+
+
+SECRET_MANAGER = Api("secretmanager", "Secret Manager", "SECRET_MANAGER_EMULATOR_HOST", "roles/secretmanager.viewer")
+CLOUD_RUN = Api("run", "Cloud Run", "CLOUD_RUN_EMULATOR_HOST", "roles/run.viewer")
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+PAGE_SIZE = 250  # per list call; the server may return fewer, and the token carries on
+
+
+class GcpFailure(Exception):
+    """A call that could not be completed; `reason` is safe to show (no payloads, no values)."""
+
+    def __init__(self, reason: str, *, status: int | None = None, api_status: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.api_status = api_status  # FAILED_PRECONDITION, NOT_FOUND... from Google's error body
+
+    @property
+    def missing(self) -> bool:
+        return self.status == 404
+
+    @property
+    def precondition(self) -> bool:
+        return self.api_status == "FAILED_PRECONDITION"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8
+    initial_s: float = 0.2
+    maximum_s: float = 8.0
+    multiplier: float = 2.0
+    timeout_s: float = 30.0  # per attempt
+    deadline_s: float = 120.0  # for all attempts of one call
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter (AWS architecture blog): spreads a thundering herd of retries."""
+        ceiling = min(self.maximum_s, self.initial_s * self.multiplier**attempt)
+        return rng.uniform(0, ceiling)
+
+
+class RateLimiter:
+    """A token bucket: `per_minute` requests, at most a minute's worth in one burst."""
+
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self.tokens = self.capacity
+        self._clock = clock
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, sleeping as long as needed; returns the time waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                self.tokens = min(self.capacity, self.tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return waited
+                pause = (1 - self.tokens) / self.rate
+            time.sleep(pause)
+            waited += pause
+
+
+_LIMITERS: dict[tuple[str, str, int], RateLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def limiter_for(bucket: str, project: str, per_minute: int) -> RateLimiter:
+    """One bucket per API quota and project for the whole process, as Google counts them."""
+    with _LIMITERS_LOCK:
+        return _LIMITERS.setdefault((bucket, project, per_minute), RateLimiter(per_minute))
+
+
+class ApiCaller:
+    """Runs one API call at a time for a collector, with retries, rate limit and progress."""
+
+    def __init__(self, api: Api, ctx: CollectContext, source: str, project: str, policy: RetryPolicy | None = None):
+        self.api = api
+        self.ctx = ctx
+        self.source = source
+        self.project = project
+        self.policy = policy or RetryPolicy()
+        self._rng = random.Random()
+
+    def call(self, quota: str, fn: Callable[[float], T]) -> T:
+        """`fn(timeout)` with retries on 429/5xx/connection errors; raises GcpFailure."""
+        per_minute = self.ctx.rate_limits.get(quota, 600)
+        limiter = limiter_for(quota, self.project, per_minute)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            limiter.acquire()
+            try:
+                return fn(self.policy.timeout_s)
+            except Exception as exc:  # classified below; nothing escapes unclassified
+                failure = classify(exc, self.api, self.ctx)
+                attempt += 1
+                retryable = failure.status in RETRYABLE_STATUS or failure.status is None
+                out_of_time = time.monotonic() - started > self.policy.deadline_s
+                if not retryable or attempt >= self.policy.attempts or out_of_time:
+                    if retryable:
+                        raise GcpFailure(
+                            f"{failure.reason} (gave up after {attempt} attempts)",
+                            status=failure.status,
+                            api_status=failure.api_status,
+                        ) from None
+                    raise failure from None
+                self.ctx.progress.retried(self.source)
+                time.sleep(self.policy.backoff(attempt, self._rng))
+
+
+def classify(exc: BaseException, api: Api, ctx: CollectContext) -> GcpFailure:
+    """An exception from the client -> a reason a person can act on. Never echoes payloads."""
+    from google.api_core import exceptions as gexc
+
+    if isinstance(exc, GcpFailure):
+        return exc
+    if isinstance(exc, gexc.GoogleAPICallError):
+        status = int(exc.code) if isinstance(exc.code, int) else None
+        api_status = _api_status(exc)
+        return GcpFailure(_reason_for(status, api_status, api), status=status, api_status=api_status)
+    import requests
+
+    if isinstance(exc, requests.exceptions.Timeout):
+        return GcpFailure(f"{api.title} did not answer in time (deadline exceeded)", status=None)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        where = emulator_host(api, ctx) or "the Google API endpoint"
+        return GcpFailure(f"{api.title} unreachable at {where}", status=None)
+    return GcpFailure(f"{api.title} call failed: {type(exc).__name__}", status=0)
+
+
+def _api_status(exc: Any) -> str | None:
+    response = getattr(exc, "response", None)
+    try:
+        body = response.json() if response is not None else None
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("status")) if isinstance(error, dict) and error.get("status") else None
+
+
+def _reason_for(status: int | None, api_status: str | None, api: Api) -> str:
+    if status == 404:
+        return "not found: check the name"
+    if status == 403:
+        return f"permission denied: grant {api.viewer_role} (or check the project and name)"
+    if status == 401:
+        return "not authenticated: run `gcloud auth application-default login`"
+    if status == 429:
+        return f"{api.title} quota exhausted (429 RESOURCE_EXHAUSTED): lower `rate_limits` or `concurrency`"
+    if status is not None and status >= 500:
+        return f"{api.title} unavailable ({status} {api_status or ''})".replace(" )", ")")
+    return f"{api.title} refused the request ({status} {api_status or ''})".replace(" )", ")")
+
+
+def emulator_host(api: Api, ctx: CollectContext) -> str | None:
+    hosts = ctx.emulator_hosts if ctx.emulator_hosts is not None else os.environ
+    return hosts.get(api.emulator_env) or None
+
+
+def make_client(api: Api, ctx: CollectContext, factory: Callable[..., T]) -> T:
+    """The official client over REST: the emulator with anonymous credentials, else ADC.
+
+    REST in both cases, so errors and retries behave the same against the emulator and Google.
+    """
+    from google.api_core.client_options import ClientOptions
+    from google.auth import exceptions as auth_exceptions
+
+    _silence_payload_logging()
+    host = emulator_host(api, ctx)
+    kwargs: dict[str, Any] = {"transport": "rest"}
+    if host:
+        from google.auth.credentials import AnonymousCredentials
+
+        kwargs["client_options"] = ClientOptions(api_endpoint=f"http://{host}")
+        kwargs["credentials"] = AnonymousCredentials()  # type: ignore[no-untyped-call]
+    try:
+        client = factory(**kwargs)
+    except auth_exceptions.DefaultCredentialsError:
+        raise GcpFailure(
+            f"no Google credentials: run `gcloud auth application-default login`, or set {api.emulator_env} "
+            "to use an emulator"
+        ) from None
+    _widen_connection_pool(client, ctx.concurrency)
+    return client
+
+
+def _widen_connection_pool(client: Any, size: int) -> None:
+    """requests keeps 10 connections per host; more threads would churn sockets and log warnings."""
+    session = getattr(getattr(client, "transport", None), "_session", None)
+    if session is None:
+        return
+    from requests.adapters import HTTPAdapter
+
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, size))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+
+
+def _silence_payload_logging() -> None:
+    """The clients log whole responses (secret payloads included) at DEBUG: never let them.
+
+    Setting a level on the `google` logger also makes the clients ignore
+    GOOGLE_SDK_PYTHON_LOGGING_SCOPE, which would otherwise switch that logging on.
+    """
+    google_logger = logging.getLogger("google")
+    if google_logger.level < logging.INFO:  # NOTSET (0) included
+        google_logger.setLevel(logging.INFO)
+
+
+def bounded_map(fn: Callable[[T], R], items: Sequence[T] | Iterable[T], concurrency: int) -> list[R]:
+    """`fn` over `items` with at most `concurrency` in flight; results in input order."""
+    items = list(items)
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items))), thread_name_prefix="gcp") as pool:
+        return list(pool.map(fn, items))
+
+
+def wanted(name: str, patterns: Sequence[str] | None) -> bool:
+    from fnmatch import fnmatchcase
+
+    return patterns is None or any(fnmatchcase(name, p) for p in patterns)
+
+
+def is_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
+def exact_names(patterns: Sequence[str] | None) -> list[str]:
+    return [p for p in patterns or [] if not is_glob(p)]
+
+
+def pages(caller: ApiCaller, quota: str, request: dict[str, Any], method: Callable[..., Any], field: str) -> list[Any]:
+    """Every item of a paged list, one retried call per page (the pager's own would not retry)."""
+    items: list[Any] = []
+    token = ""
+    while True:
+        page_request = {**request, "page_token": token} if token else request
+
+        def one_page(timeout: float, r: dict[str, Any] = page_request) -> Any:
+            return method(request=r, timeout=timeout, retry=None)
+
+        page = caller.call(quota, one_page)
+        items.extend(getattr(page, field))
+        token = page.next_page_token
+        if not token:
+            return items
+
+
+def to_json(message: Any) -> dict[str, Any]:
+    """A client message as Google's REST JSON (camelCase, enum names, defaults omitted)."""
+    from google.protobuf import json_format
+
+    result: dict[str, Any] = json_format.MessageToDict(type(message).pb(message))
+    return result
+
+
+def blind(source: str, patterns: Sequence[str] | None, kind: str, ctx: CollectContext, reason: str) -> Collected:
+    """Nothing could be read: every configured name (or `*`) is NOT_CHECKED with the reason."""
+    targets = [n for n in patterns or ["*"] if not ctx.skip_resource(source, n)]
+    for _ in targets:
+        ctx.progress.failed(source)
+    return [NotChecked(source, name, kind, reason) for name in targets]
+
+
+def not_found(
+    source: str, patterns: Sequence[str] | None, found: Iterable[str], kind: str, ctx: CollectContext, reason: str
+) -> list[NotChecked]:
+    """Named (not globbed) resources the listing did not return: REMOVED if baselined, else NOT_CHECKED."""
+    seen = set(found)
+    return [
+        NotChecked(source, name, kind, reason, missing=True)
+        for name in exact_names(patterns)
+        if name not in seen and not ctx.skip_resource(source, name)
+    ]

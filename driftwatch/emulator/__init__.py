@@ -1,0 +1,15 @@
+"""The project's own emulator of the Google Cloud subset driftwatch reads (CONTRACT section 6)."""
+
+from driftwatch.emulator.server import Emulator, Knobs, RequestRecord
+from driftwatch.emulator.state import EmulatorState, Secret, SecretVersion, load_state, state_from_dict
+
+__all__ = [
+    "Emulator",
+    "EmulatorState",
+    "Knobs",
+    "RequestRecord",
+    "Secret",
+    "SecretVersion",
+    "load_state",
+    "state_from_dict",
+]
