@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from driftwatch import yamlio
 from driftwatch.address import AddressGlob
 from driftwatch.collectors import COLLECTORS
-from driftwatch.collectors.base import CollectorSettings
+from driftwatch.collectors.base import CollectorSettings, RetryPolicy
 from driftwatch.errors import AddressError, ConfigError
 from driftwatch.expressions import parse_requirement
 from driftwatch.fsutil import read_text_capped
@@ -77,6 +77,25 @@ class RateLimits(_Strict):
     run_read: int = Field(1000, ge=1, description="Cloud Run read requests per minute per project")
 
 
+class Retries(_Strict):
+    """How hard to try before a resource is NOT_CHECKED; a pre-deploy gate may want it short."""
+
+    attempts: int = Field(8, ge=1, le=20, description="tries per call on 429, 5xx and connection errors")
+    initial_backoff_s: float = Field(0.2, ge=0, le=60, description="first backoff; doubles, with full jitter")
+    max_backoff_s: float = Field(8.0, ge=0, le=300)
+    timeout_s: float = Field(30.0, gt=0, le=600, description="deadline of one attempt")
+    deadline_s: float = Field(120.0, gt=0, le=3600, description="deadline of all attempts of one call")
+
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.attempts,
+            initial_s=self.initial_backoff_s,
+            maximum_s=self.max_backoff_s,
+            timeout_s=self.timeout_s,
+            deadline_s=self.deadline_s,
+        )
+
+
 class Config(_Strict):
     version: Literal[1]
     project: str | None = Field(None, description="default GCP project for every collector")
@@ -85,6 +104,7 @@ class Config(_Strict):
     reports: str = Field("reports", description="where reports and history go")
     concurrency: int = Field(16, ge=1, le=256)
     rate_limits: RateLimits = Field(default_factory=RateLimits)
+    retries: Retries = Field(default_factory=Retries)
     collectors: list[AnyCollector] = Field(min_length=1)
     ignore: list[IgnoreRule] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)

@@ -101,6 +101,7 @@ def _run_wave(
             concurrency=options.concurrency or settings.concurrency or config.concurrency,
             skip_resource=lambda source, name: whole_resource_ignored(globs, source, name),
             rate_limits=config.rate_limits.model_dump(),
+            retries=config.retries.policy(),
             progress=options.progress,
             emulator_hosts=options.emulator_hosts,
             upstream=tuple(r for r in upstream if r.kind in spec.reads_upstream),

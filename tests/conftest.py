@@ -78,3 +78,67 @@ def all_output(root: Path, *runs: Run) -> str:
         for name in filenames:
             chunks.append((Path(dirpath) / name).read_bytes().decode("utf-8", "replace"))
     return "\n".join(chunks)
+
+
+# -- the emulator --------------------------------------------------------------------------
+
+FAST_RETRIES = "retries: {initial_backoff_s: 0.01, max_backoff_s: 0.05}\n"
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Start the project's emulator on a free loopback port; the env points the clients at it."""
+    from driftwatch.emulator import Emulator, state_from_dict
+
+    started: list[Emulator] = []
+
+    def start(state: dict[str, Any], **knobs: Any) -> Emulator:
+        server = Emulator(state_from_dict(state), **knobs).start()
+        started.append(server)
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def secret(name: str, *versions: tuple[str, str], **metadata: Any) -> dict[str, Any]:
+    """A state entry: versions as (state, payload), numbered from 1."""
+    return {
+        "name": name,
+        **metadata,
+        "versions": [
+            {"version": n, "state": state, "createTime": f"2025-01-{n:02d}T00:00:00Z", "data": data}
+            for n, (state, data) in enumerate(versions, start=1)
+        ],
+    }
+
+
+def service(name: str, env: dict[str, Any] | None = None, **template: Any) -> dict[str, Any]:
+    """A Cloud Run v2 Service in REST shape; env values are strings or (secret, version) pins."""
+    entries = []
+    for key, value in (env or {}).items():
+        if isinstance(value, tuple):
+            entries.append({"name": key, "valueSource": {"secretKeyRef": {"secret": value[0], "version": value[1]}}})
+        else:
+            entries.append({"name": key, "value": value})
+    return {
+        "name": f"projects/demo-proj/locations/us-central1/services/{name}",
+        "uid": f"uid-{name}",
+        "generation": "3",
+        "template": {"containers": [{"image": f"img/{name}:1", "env": entries}], **template},
+        "uri": f"https://{name}.a.run.app",
+    }
+
+
+def gcp_state(
+    secrets: list[dict[str, Any]] | None = None, services: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {"project": "demo-proj", "region": "us-central1", "secrets": secrets or [], "services": services or []}
+
+
+def paths(server: Any, suffix: str = "") -> list[str]:
+    """Request paths the emulator saw (ending with `suffix`), injected faults included."""
+    return [r.path for r in server.requests if r.path.endswith(suffix)]

@@ -22,6 +22,9 @@ def test_demo_finds_the_staging_drift(cli, tmp_path: Path, monkeypatch) -> None:
     assert "cloud-run/netra-backend-staging:template.containers.0.env.REDIS_HOST.value" in findings
     statuses = {r["resource"]: r["status"] for r in result["resources"]}
     assert statuses["netra-frontend-staging"] == "IN_SYNC"
+    # read live through the official clients from the emulator: every resource was seen
+    assert statuses["e2e-bypass-key"] == "DRIFTED" and statuses["jwt-secret-key"] == "IN_SYNC"
+    assert "NOT_CHECKED" not in statuses.values() and len(statuses) == 7
     assert "CRITICAL" in run.out and "reports/demo.html" in run.err  # the summary on stdout, paths on stderr
     for secret in (
         "staging-e2e-bypass-2025",

@@ -45,3 +45,42 @@ def test_every_everyday_command_runs(cli, tmp_path: Path) -> None:  # type: igno
         assert "Usage:" not in run.err
     assert (tmp_path / "report.html").is_file() and (tmp_path / "out" / "driftwatch.md").is_file()
     assert (tmp_path / "snap" / "snapshot.json").is_file()
+
+
+def test_the_emulator_walkthrough_runs(tmp_path: Path) -> None:
+    """The emulator block, verbatim but for the port: a free one instead of 8085."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    serve, export, check = (line.strip() for line in sh_blocks()[3].strip().splitlines())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    serve_args = shlex.split(serve.removesuffix("&").replace("8085", port))
+    assert serve_args[:2] == ["driftwatch", "emulator"]
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+    env.pop("DRIFTWATCH_FINGERPRINT_KEY", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "driftwatch", *serve_args[1:]], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert server.stdout is not None
+        printed = [server.stdout.readline().strip(), server.stdout.readline().strip()]
+        exported = dict(item.split("=", 1) for item in shlex.split(export.replace("8085", port))[1:])
+        assert printed == [f"export {name}={value}" for name, value in exported.items()]
+        run = subprocess.run(
+            [sys.executable, "-m", "driftwatch", *shlex.split(check)[1:]],
+            cwd=ROOT,
+            env={**env, **exported},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=10)
+    assert run.returncode == 1, run.stderr  # the demo state has drift
+    assert "CRITICAL check   cloud-run/netra-auth-service" in run.stdout

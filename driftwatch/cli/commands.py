@@ -213,4 +213,55 @@ def demo(output_dir: Path, fail_on: Severity) -> int:
     return code_for(result, fail_on, True)
 
 
-COMMANDS = [check, baseline, snapshot, report, schema, rules, demo]
+@click.command()
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="YAML of secrets (with versions and payloads) and services. Default: the demo's.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
+@click.option("--latency-ms", type=click.FloatRange(0, 60_000), default=0.0, help="Delay every answer.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of answers that are 429/503.")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=1000, help="Most items per list page.")
+@global_options
+def emulator(
+    state_file: Path | None, host: str, port: int, latency_ms: float, fault_rate: float, page_size: int
+) -> int:
+    """Serve Secret Manager and Cloud Run (the subset driftwatch reads) from a state file.
+
+    Prints the environment that points driftwatch (or any official client) at it, then
+    serves until interrupted. With -v every request is logged on stderr.
+    """
+    import ipaddress
+
+    from driftwatch.demo import STATE_FILE
+    from driftwatch.emulator import Emulator, load_state
+
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise click.BadParameter(
+            "give a loopback IP such as 127.0.0.1: the emulator serves secret payloads", param_hint="--host"
+        )
+    knobs = {"latency_s": latency_ms / 1000, "fault_rate": fault_rate, "max_page_size": page_size}
+    server = Emulator(load_state(state_file or STATE_FILE), host=host, port=port, **knobs)
+    if CURRENT.verbose:
+        server.on_request = lambda r: click.echo(f"{r.method} {r.path} -> {r.status}", err=True)
+    for name, value in server.env().items():
+        click.echo(f"export {name}={value}")
+    say(f"driftwatch emulator on http://{server.host}; Ctrl-C stops it")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,21 @@ class CollectorSettings(BaseModel):
     )
     kind: str
     concurrency: int | None = Field(None, ge=1, le=256, description="overrides the top-level concurrency")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8
+    initial_s: float = 0.2
+    maximum_s: float = 8.0
+    multiplier: float = 2.0
+    timeout_s: float = 30.0  # per attempt
+    deadline_s: float = 120.0  # for all attempts of one call
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter (AWS architecture blog): spreads a thundering herd of retries."""
+        ceiling = min(self.maximum_s, self.initial_s * self.multiplier**attempt)
+        return rng.uniform(0, ceiling)
 
 
 class Progress(Protocol):
@@ -68,6 +84,7 @@ class CollectContext:
     progress: Progress = field(default_factory=NoProgress)
     emulator_hosts: Mapping[str, str] | None = None
     upstream: Sequence[Resource] = ()
+    retries: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 Collected = Sequence[Resource | NotChecked]

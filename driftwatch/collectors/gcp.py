@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from driftwatch.collectors.base import CollectContext, Collected
+from driftwatch.collectors.base import CollectContext, Collected, RetryPolicy
 from driftwatch.model import NotChecked
 
 T = TypeVar("T")
@@ -37,7 +37,12 @@ class Api:
     viewer_role: str
 
 
-SECRET_MANAGER = Api("secretmanager", "Secret Manager", "SECRET_MANAGER_EMULATOR_HOST", "roles/secretmanager.viewer")
+SECRET_MANAGER = Api(
+    "secretmanager",
+    "Secret Manager",
+    "SECRET_MANAGER_EMULATOR_HOST",
+    "roles/secretmanager.viewer and roles/secretmanager.secretAccessor",
+)
 CLOUD_RUN = Api("run", "Cloud Run", "CLOUD_RUN_EMULATOR_HOST", "roles/run.viewer")
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -62,46 +67,39 @@ class GcpFailure(Exception):
         return self.api_status == "FAILED_PRECONDITION"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 8
-    initial_s: float = 0.2
-    maximum_s: float = 8.0
-    multiplier: float = 2.0
-    timeout_s: float = 30.0  # per attempt
-    deadline_s: float = 120.0  # for all attempts of one call
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Full jitter (AWS architecture blog): spreads a thundering herd of retries."""
-        ceiling = min(self.maximum_s, self.initial_s * self.multiplier**attempt)
-        return rng.uniform(0, ceiling)
-
-
 class RateLimiter:
     """A token bucket: `per_minute` requests, at most a minute's worth in one burst."""
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.rate = per_minute / 60.0
         self.capacity = float(per_minute)
         self.tokens = self.capacity
         self._clock = clock
+        self._sleep = sleep
         self._stamp = clock()
         self._lock = threading.Lock()
 
     def acquire(self) -> float:
-        """Take one token, sleeping as long as needed; returns the time waited."""
-        waited = 0.0
-        while True:
-            with self._lock:
-                now = self._clock()
-                self.tokens = min(self.capacity, self.tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return waited
-                pause = (1 - self.tokens) / self.rate
-            time.sleep(pause)
-            waited += pause
+        """Reserve one request slot and sleep until it comes; returns the time waited.
+
+        Reserving first (the balance may go negative) keeps waiters in order and needs one
+        sleep each, with no polling.
+        """
+        with self._lock:
+            now = self._clock()
+            self.tokens = min(self.capacity, self.tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self.tokens -= 1
+            wait = 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+        if wait:
+            self._sleep(wait)
+        return wait
 
 
 _LIMITERS: dict[tuple[str, str, int], RateLimiter] = {}
@@ -117,12 +115,12 @@ def limiter_for(bucket: str, project: str, per_minute: int) -> RateLimiter:
 class ApiCaller:
     """Runs one API call at a time for a collector, with retries, rate limit and progress."""
 
-    def __init__(self, api: Api, ctx: CollectContext, source: str, project: str, policy: RetryPolicy | None = None):
+    def __init__(self, api: Api, ctx: CollectContext, source: str, project: str) -> None:
         self.api = api
         self.ctx = ctx
         self.source = source
         self.project = project
-        self.policy = policy or RetryPolicy()
+        self.policy: RetryPolicy = ctx.retries
         self._rng = random.Random()
 
     def call(self, quota: str, fn: Callable[[float], T]) -> T:

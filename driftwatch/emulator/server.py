@@ -85,6 +85,7 @@ class EmulatorServer:
         self.state = state
         self.knobs = knobs
         self.requests: list[RequestRecord] = []
+        self.on_request: Callable[[RequestRecord], None] | None = None
         self._lock = threading.Lock()
         self._routes: list[Route] = [
             (re.compile(r"^/v1/projects/([^/]+)/secrets$"), self.list_secrets),
@@ -120,6 +121,8 @@ class EmulatorServer:
     def record(self, record: RequestRecord) -> None:
         with self._lock:
             self.requests.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
 
     def _injected_fault(self) -> ApiError | None:
         knobs = self.knobs
@@ -277,6 +280,7 @@ def _snake(key: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the clients' connection pools expect
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
     server: _HTTPServer
 
     def do_GET(self) -> None:
@@ -344,12 +348,24 @@ class Emulator:
         self._thread.start()
         return self
 
+    @property
+    def on_request(self) -> Callable[[RequestRecord], None] | None:
+        return self.server.on_request
+
+    @on_request.setter
+    def on_request(self, callback: Callable[[RequestRecord], None] | None) -> None:
+        self.server.on_request = callback
+
     def serve_forever(self) -> None:
+        """Serve in this thread (the `driftwatch emulator` command) until interrupted."""
         self._httpd.serve_forever()
+
+    def close(self) -> None:
+        self._httpd.server_close()
 
     def stop(self) -> None:
         self._httpd.shutdown()
-        self._httpd.server_close()
+        self.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
 

@@ -1,0 +1,78 @@
+"""The shared Google plumbing: rate limits, failure reasons, credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from driftwatch.collectors.gcp import RateLimiter
+from tests.conftest import config_yaml, write
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_rate_limiter_allows_a_minutes_burst_then_paces() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(600, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(600):
+        assert limiter.acquire() == 0.0
+    waits = [limiter.acquire() for _ in range(10)]
+    assert waits == pytest.approx([0.1] * 10)  # 600 a minute: one every 0.1 s once the burst is spent
+    assert fake.now == pytest.approx(1.0)
+
+
+def test_rate_limiter_refills_while_idle() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(60, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(60):
+        limiter.acquire()
+    fake.now += 5.0  # five tokens come back
+    assert [limiter.acquire() for _ in range(5)] == [0.0] * 5
+    assert limiter.acquire() == pytest.approx(1.0)
+
+
+def test_no_credentials_is_not_checked_with_the_fix(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for name in ("SECRET_MANAGER_EMULATOR_HOST", "CLOUD_RUN_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))  # no gcloud ADC file
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # and no metadata server to ask
+    write(tmp_path, {"driftwatch.yaml": config_yaml("- {name: secrets, kind: secret-manager, secrets: [a]}")})
+    cli("baseline", "update", cwd=tmp_path)
+    run = cli("check", cwd=tmp_path)
+    assert run.code == 2
+    assert "no Google credentials: run `gcloud auth application-default login`" in run.out
+    assert "Traceback" not in run.out + run.err
+
+
+def test_unreachable_emulator_is_not_checked(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("CLOUD_RUN_EMULATOR_HOST", f"127.0.0.1:{port}")
+    write(
+        tmp_path,
+        {
+            "driftwatch.yaml": config_yaml(
+                "- {name: run, kind: cloud-run, services: [api]}",
+                "retries: {attempts: 2, initial_backoff_s: 0.01, max_backoff_s: 0.01}\n",
+            )
+        },
+    )
+    cli("baseline", "update", cwd=tmp_path)
+    run = cli("check", "-f", "json", cwd=tmp_path)
+    assert run.code == 2
+    assert f"Cloud Run unreachable at 127.0.0.1:{port} (gave up after 2 attempts)" in run.out
