@@ -20,6 +20,7 @@ from driftwatch.collectors.gcp import (
     blind,
     bounded_map,
     is_glob,
+    last_segment,
     make_client,
     not_found,
     pages,
@@ -65,7 +66,7 @@ def collect(settings: CloudRunSettings, ctx: CollectContext) -> Collected:
     found = {
         name: service
         for service in map(to_json, listed)
-        if wanted(name := str(service["name"]).rsplit("/", 1)[-1], settings.services)
+        if wanted(name := last_segment(service["name"]), settings.services)
         and not ctx.skip_resource(settings.name, name)
     }
     ctx.progress.planned(settings.name, len(found))

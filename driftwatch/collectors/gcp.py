@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from driftwatch.collectors.base import CollectContext, Collected, RetryPolicy
 from driftwatch.model import NotChecked
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -113,7 +114,7 @@ def limiter_for(bucket: str, project: str, per_minute: int) -> RateLimiter:
 
 
 class ApiCaller:
-    """Runs one API call at a time for a collector, with retries, rate limit and progress."""
+    """Makes one collector's API calls (from many threads): retries, rate limit, progress, log."""
 
     def __init__(self, api: Api, ctx: CollectContext, source: str, project: str) -> None:
         self.api = api
@@ -139,6 +140,7 @@ class ApiCaller:
                 retryable = failure.status in RETRYABLE_STATUS or failure.status is None
                 out_of_time = time.monotonic() - started > self.policy.deadline_s
                 if not retryable or attempt >= self.policy.attempts or out_of_time:
+                    log.info("%s: %s call failed: %s", self.source, quota, failure.reason)
                     if retryable:
                         raise GcpFailure(
                             f"{failure.reason} (gave up after {attempt} attempts)",
@@ -147,6 +149,7 @@ class ApiCaller:
                         ) from None
                     raise failure from None
                 self.ctx.progress.retried(self.source)
+                log.info("%s: retrying %s call (attempt %d): %s", self.source, quota, attempt + 1, failure.reason)
                 time.sleep(self.policy.backoff(attempt, self._rng))
 
 
@@ -262,6 +265,11 @@ def wanted(name: str, patterns: Sequence[str] | None) -> bool:
     from fnmatch import fnmatchcase
 
     return patterns is None or any(fnmatchcase(name, p) for p in patterns)
+
+
+def last_segment(resource_name: object) -> str:
+    """`projects/p/secrets/NAME` -> `NAME`; `.../versions/3` -> `3`."""
+    return str(resource_name).rsplit("/", 1)[-1]
 
 
 def is_glob(pattern: str) -> bool:

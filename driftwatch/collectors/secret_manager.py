@@ -23,6 +23,7 @@ from driftwatch.collectors.gcp import (
     blind,
     bounded_map,
     is_glob,
+    last_segment,
     make_client,
     not_found,
     pages,
@@ -102,7 +103,7 @@ def pinned_versions(upstream: Iterable[Resource]) -> dict[str, set[str]]:
         for volume in (template.get("volumes") or {}).values():
             ref = volume.get("secret") if isinstance(volume, dict) else None
             if isinstance(ref, dict) and ref.get("secret"):
-                name = str(ref["secret"]).rsplit("/", 1)[-1]
+                name = last_segment(ref["secret"])
                 for item in ref.get("items") or [{"version": "latest"}]:
                     pins.setdefault(name, set()).add(str(item.get("version") or "latest"))
     return pins
@@ -127,8 +128,7 @@ def collect(settings: SecretManagerSettings, ctx: CollectContext) -> Collected:
     found = {
         name: secret
         for secret in listed
-        if wanted(name := str(secret["name"]).rsplit("/", 1)[-1], settings.secrets)
-        and not ctx.skip_resource(settings.name, name)
+        if wanted(name := last_segment(secret["name"]), settings.secrets) and not ctx.skip_resource(settings.name, name)
     }
     missing = not_found(settings.name, settings.secrets, found, RESOURCE_KIND, ctx, _not_found_reason(settings))
     ctx.progress.planned(settings.name, len(found))
@@ -184,7 +184,7 @@ class _SecretReader:
         )
         versions: dict[str, dict[str, Any]] = {}
         for raw in map(to_json, listed):
-            number = str(raw["name"]).rsplit("/", 1)[-1]
+            number = last_segment(raw["name"])
             entry: dict[str, Any] = {"state": raw.get("state"), "create_time": raw.get("createTime")}
             if raw.get("state") == "ENABLED":
                 entry["fingerprint"] = self._access(f"{parent}/versions/{number}")[1]
@@ -234,7 +234,7 @@ class _SecretReader:
             payload = response.payload
             if "data_crc32c" in payload and _crc32c(payload.data) != payload.data_crc32c:
                 raise GcpFailure("payload corrupted in transit (CRC32C mismatch)")
-            return int(str(response.name).rsplit("/", 1)[-1]), fingerprint(payload.data)
+            return int(last_segment(response.name)), fingerprint(payload.data)
 
         return self.caller.call(ACCESS, access)
 
@@ -245,7 +245,7 @@ class _SecretReader:
             )
         )
         return {
-            "version": int(str(raw["name"]).rsplit("/", 1)[-1]),
+            "version": int(last_segment(raw["name"])),
             "state": raw.get("state", "STATE_UNSPECIFIED"),
             "create_time": raw.get("createTime"),
         }
