@@ -142,6 +142,16 @@ def resource_matches(pattern: str | Sequence[str], resource: str) -> bool:
     return _match_segments(segments, tuple(resource.split("/")))
 
 
+def path_matches(pattern: str, path: Sequence[str]) -> bool:
+    """A document path against a path glob (`template.containers.*.env.*`)."""
+    return _match_segments(_parsed_path(pattern), tuple(path))
+
+
+@lru_cache(maxsize=1024)
+def _parsed_path(pattern: str) -> tuple[str, ...]:
+    return tuple(parse_path(pattern))
+
+
 def any_match(globs: Sequence[AddressGlob], address: Address) -> bool:
     return any(glob.matches(address) for glob in globs)
 

@@ -27,6 +27,7 @@ class Resolved:
     value: Any
     problem: str | None = None  # set when the value exists but cannot be used (e.g. disabled secret)
     not_checked: str | None = None  # set when we could not see the value at all
+    from_secret: bool = False  # the value is what a service reads from Secret Manager
 
 
 Documents = Mapping[tuple[str, str], Resource]
@@ -82,7 +83,7 @@ def _secret_value(address: Address, secret: str, version: str, resources: Docume
                 None,
                 problem=f"secret {secret} latest (version {number}) is {state}: the service cannot read it",
             )
-        return Resolved(address, doc.get("value"))
+        return Resolved(address, doc.get("value"), from_secret=True)
     pinned = (doc.get("status") or {}).get("versions") or {}
     entry = (doc.get("versions") or {}).get(version) or pinned.get(version) or {}
     state = str(entry.get("state", ""))
@@ -94,7 +95,7 @@ def _secret_value(address: Address, secret: str, version: str, resources: Docume
         )
     if "fingerprint" not in entry:
         return Resolved(address, None, not_checked=f"version {version} of secret {secret!r} was not read")
-    return Resolved(address, entry["fingerprint"])
+    return Resolved(address, entry["fingerprint"], from_secret=True)
 
 
 def _equal(check: Check, globs: list[str], resources: Documents) -> list[Finding]:
@@ -111,6 +112,8 @@ def _equal(check: Check, globs: list[str], resources: Documents) -> list[Finding
     for other in values[1:]:
         if other.problem or reference.problem or other.value != reference.value:
             bad = other if (other.problem or not reference.problem) else reference
+            if reference.from_secret and not other.from_secret and not (other.problem or reference.problem):
+                bad, reference = reference, other  # report at the service side: rules explain the secret
             return [
                 _mismatch(
                     check,
@@ -119,6 +122,7 @@ def _equal(check: Check, globs: list[str], resources: Documents) -> list[Finding
                     expected=reference.value,
                     actual=bad.problem or bad.value,
                     message=f"{check.name}: {bad.address} does not equal {reference.address}",
+                    related=[str(reference.address)],
                 )
             ]
     return []
@@ -161,7 +165,16 @@ def _require(check: Check, text: str, resources: Documents) -> list[Finding]:
     return findings
 
 
-def _mismatch(check: Check, rule: str, address: Address, *, expected: Any, actual: Any, message: str) -> Finding:
+def _mismatch(
+    check: Check,
+    rule: str,
+    address: Address,
+    *,
+    expected: Any,
+    actual: Any,
+    message: str,
+    related: list[str] | None = None,
+) -> Finding:
     return make_finding(
         rule=rule,
         kind="check",
@@ -175,6 +188,7 @@ def _mismatch(check: Check, rule: str, address: Address, *, expected: Any, actua
         message=message,
         hint=check.description or "A cross-source expectation from driftwatch.yaml does not hold.",
         identity=f"{rule}:{check.name}",
+        related=related,
     )
 
 

@@ -112,6 +112,7 @@ class Finding(_Frozen):
     commands: list[str] = Field(default_factory=list)
     first_seen: str | None = None
     location: str | None = None
+    related: list[str] = Field(default_factory=list)  # other addresses involved (a check's other side)
 
 
 class ResourceResult(_Frozen):

@@ -145,7 +145,15 @@ def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, 
         _evaluate_source(source, kind, live, snapshot.not_checked, baselines, globs, acc)
     acc.findings.extend(_hygiene(r for r in live.values()))
     acc.findings.extend(run_checks(config.checks, live))
-    rule_ctx = RuleContext(config.project, config.region, {k: r.document for k, r in live.items()})
+    settings = {c.name: c for c in config.collectors}
+    rule_ctx = RuleContext(
+        config.project,
+        config.region,
+        documents={k: r.document for k, r in live.items()},
+        kinds=kinds,
+        baselines={(r.source, r.resource): r.document for s in kinds for r in baselines.for_source(s)},
+        tags={k: settings[k[0]].tags_for(k[1], r.document) for k, r in live.items()},
+    )
     findings = [f for f in apply_rules(acc.findings, rule_ctx) if not _ignored(f, globs)]
     resources = _final_statuses(acc.resources, findings)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.kind, f.address))

@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,10 @@ class CollectorSettings(BaseModel):
     )
     kind: str
     concurrency: int | None = Field(None, ge=1, le=256, description="overrides the top-level concurrency")
+
+    def tags_for(self, resource: str, document: dict[str, Any]) -> frozenset[str]:
+        """What the config or the resource itself says about it (`websocket`, ...) for rules."""
+        return frozenset()
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,23 @@ class CloudRunSettings(CollectorSettings):
     region: str | None = Field(None, description="defaults to the top-level region")
     services: list[str] | None = Field(None, description="names or globs; omitted = all in the region")
     websocket_services: list[str] = Field(
-        default_factory=list, description="services that carry WebSockets (names or globs)"
+        default_factory=list,
+        description='services that carry WebSockets (names or globs); the label `websocket: "true"` also marks one',
     )
+    latency_critical_services: list[str] = Field(
+        default_factory=list,
+        description='services that must not scale to zero (names or globs); or the label `latency-critical: "true"`',
+    )
+
+    def tags_for(self, resource: str, document: dict[str, Any]) -> frozenset[str]:
+        labels = document.get("labels") or {}
+        tags = set()
+        if (self.websocket_services and wanted(resource, self.websocket_services)) or labels.get("websocket") == "true":
+            tags.add("websocket")
+        critical = self.latency_critical_services
+        if (critical and wanted(resource, critical)) or labels.get("latency-critical") == "true":
+            tags.add("latency-critical")
+        return frozenset(tags)
 
 
 def collect(settings: CloudRunSettings, ctx: CollectContext) -> Collected:

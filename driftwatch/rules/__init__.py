@@ -1,25 +1,32 @@
-"""RULES: the one catalog (feeds `driftwatch rules`, report metadata and refinement)."""
+"""RULES: the one catalog (feeds `driftwatch rules`, `explain`, the README table and refinement).
+
+Specific rules come first: each finding is refined by the first that applies; the generic
+rules are what a finding starts as. Detector rules add findings from live state.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from driftwatch.model import Finding
-from driftwatch.rules.base import Rule, RuleContext
+from driftwatch.rules import cloud_run, secrets, test_config
+from driftwatch.rules.base import Facts, Rule, RuleContext
 from driftwatch.rules.generic import GENERIC_RULES
 
-SPECIFIC_RULES: tuple[Rule, ...] = ()
+SPECIFIC_RULES: tuple[Rule, ...] = (*secrets.RULES, *cloud_run.RULES, *test_config.RULES)
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in (*SPECIFIC_RULES, *GENERIC_RULES)}
 
 
 def apply_rules(findings: Iterable[Finding], ctx: RuleContext) -> list[Finding]:
-    """Each finding is refined by the first specific rule that applies to it, if any."""
+    """Refine each finding by the first specific rule that applies, then add what detectors see."""
     refined: list[Finding] = []
     for finding in findings:
-        for rule in SPECIFIC_RULES:
-            if finding.kind in rule.kinds and rule.applies(finding, ctx):
-                finding = rule.refine(finding, ctx)
-                break
-        refined.append(finding)
+        facts = Facts(finding, ctx)
+        rule = next((r for r in SPECIFIC_RULES if r.applies(facts)), None)
+        refined.append(rule.refine(facts) if rule is not None else finding)
+    seen = {(f.rule, f.address) for f in refined}
+    for rule in SPECIFIC_RULES:
+        if rule.detect is not None:
+            refined.extend(f for f in rule.detect(ctx) if (f.rule, f.address) not in seen)
     return refined

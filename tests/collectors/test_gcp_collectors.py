@@ -94,8 +94,11 @@ def test_pinned_versions_and_aliases_resolve_like_cloud_run(cli, emulator, tmp_p
     )
     assert cli("baseline", "update", cwd=root).code == 0
     data = result(cli("check", "-f", "json", cwd=root))
-    failed = {f["message"].split(":")[0]: f for f in data["findings"] if f["kind"] == "check"}
+    failed = {f["message"].split(":")[0]: f for f in data["findings"] if f["related"]}  # configured checks
     assert set(failed) == {"by-disabled", "by-latest"}  # alias `stable` is version 1: the same key
+    assert failed["by-disabled"]["rule"] == "secret.version-unreadable"
+    pinned = [f["resource"] for f in data["findings"] if f["rule"] == "secret.pinned-not-latest"]
+    assert pinned == ["by-alias"]  # reads version 1 through its alias while latest is 3
     assert "version 2 is DISABLED" in str(failed["by-disabled"]["actual"])
     latest = failed["by-latest"]
     assert latest["status"] == "MISMATCH" and latest["expected"] != latest["actual"]
@@ -135,7 +138,7 @@ def test_denied_secret_and_service_are_not_checked_and_exit_2(cli, emulator, tmp
 
 def test_a_429_503_storm_still_checks_every_resource(cli, emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     state = gcp_state(
-        [secret(f"s{i}", ("ENABLED", f"x{i}"), ("ENABLED", f"y{i}")) for i in range(12)],
+        [secret(f"s{i}", ("ENABLED", f"x{i}")) for i in range(12)],
         [service(f"svc-{i}", {"K": (f"s{i}", "1")}) for i in range(6)],
     )
     server = emulator(state, max_page_size=5)

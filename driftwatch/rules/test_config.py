@@ -1,0 +1,71 @@
+"""Test-config rules: the tests point at a stale Cloud Run URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from driftwatch.address import format_path, leaves
+from driftwatch.model import ChangeStatus, Finding
+from driftwatch.rules.base import Rule, RuleContext, make_finding
+
+KIND = "test-config"
+
+
+def _service_hosts(ctx: RuleContext) -> dict[str, set[str]]:
+    """Service name -> the hosts it answers on (`status.uri`, `status.urls`)."""
+    hosts: dict[str, set[str]] = {}
+    for (source, name), document in ctx.documents.items():
+        if ctx.kinds.get(source) != "cloud-run":
+            continue
+        status = document.get("status") or {}
+        urls = [status.get("uri"), *(status.get("urls") or [])]
+        hosts[name] = {urlsplit(u).hostname or "" for u in urls if isinstance(u, str)} - {""}
+    return hosts
+
+
+def _detect_stale_urls(ctx: RuleContext) -> list[Finding]:
+    services = _service_hosts(ctx)
+    findings = []
+    for (source, resource), document in sorted(ctx.documents.items()):
+        if ctx.kinds.get(source) != KIND:
+            continue
+        for path, value in leaves(document):
+            host = urlsplit(value).hostname if isinstance(value, str) and "://" in value else None
+            if not host or not host.endswith(".run.app"):
+                continue
+            owner = next((n for n in sorted(services, key=len, reverse=True) if host.startswith(n + "-")), None)
+            if owner is None or not services[owner] or host in services[owner]:
+                continue
+            address = f"{source}/{resource}:{format_path(path)}"
+            current = sorted(services[owner])[0]
+            findings.append(
+                make_finding(
+                    rule=STALE_URL.id,
+                    kind="check",
+                    status=ChangeStatus.MISMATCH,
+                    severity=STALE_URL.severity,
+                    source=source,
+                    resource=resource,
+                    address=address,
+                    expected=f"https://{current}",
+                    actual=value,
+                    message=f"{resource} points {format_path(path)} at {host}, but {owner} answers on {current}.",
+                    hint=STALE_URL.hint,
+                )
+            )
+    return findings
+
+
+STALE_URL = Rule(
+    "test-config.stale-service-url",
+    "high",
+    ("check",),
+    "A test-config URL names a Cloud Run service but not the host that service answers on.",
+    hint="The tests talk to a host that no longer serves this service (or another project's copy); "
+    "take the URL from `gcloud run services describe SERVICE --format='value(status.url)'`.",
+    explains=(r"name or service not known", r"getaddrinfo", r"\b404\b", r"could not resolve host"),
+    detect=_detect_stale_urls,
+    refines=False,
+)
+
+RULES = (STALE_URL,)
