@@ -84,3 +84,10 @@ def test_the_emulator_walkthrough_runs(tmp_path: Path) -> None:
         server.communicate(timeout=10)
     assert run.returncode == 1, run.stderr  # the demo state has drift
     assert "CRITICAL check   cloud-run/netra-auth-service" in run.stdout
+
+
+def test_the_rule_table_is_the_catalog(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    table = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", README, re.S)
+    assert table is not None
+    run = cli("rules", "--format", "markdown", cwd=tmp_path)
+    assert run.code == 0 and table.group(1) == run.out, "regenerate: driftwatch rules --format markdown"

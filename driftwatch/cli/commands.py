@@ -175,18 +175,20 @@ def schema() -> int:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @global_options
 def rules(fmt: str) -> int:
-    """List the rule catalog."""
-    from driftwatch.rules import RULES
+    """List the rule catalog (markdown: the README's table)."""
+    from driftwatch.rules import RULES, catalog_markdown
 
     entries = [rule.catalog_entry() for rule in RULES.values()]
     if fmt == "json":
         click.echo(json.dumps(entries, indent=2))
+    elif fmt == "markdown":
+        click.echo(catalog_markdown(), nl=False)
     else:
         for entry in entries:
-            click.echo(f"{entry['id']:<28} {entry['severity']:<8} {entry['description']}")
+            click.echo(f"{entry['id']:<36} {entry['severity']:<8} {entry['description']}")
     return 0
 
 
@@ -264,4 +266,54 @@ def emulator(
     return 0
 
 
-COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator]
+@click.command()
+@click.argument("failures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--result",
+    "result_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="RESULT.json",
+    help="Findings to explain with (a saved `check -f json`). Default: run the check now.",
+)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@global_options
+def explain(failures: tuple[Path, ...], result_file: Path | None, fmt: str) -> int:
+    """Say which findings explain failing tests (JUnit XML reports or text files)."""
+    from driftwatch.triage import explain as triage
+    from driftwatch.triage import read_failures
+
+    if result_file is not None:
+        from driftwatch.result_io import read_result
+
+        result = read_result(result_file)
+    else:
+        from driftwatch import pipeline
+
+        result = pipeline.check(_load())
+    explanations = triage([f for path in failures for f in read_failures(path)], result)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "test": e.failure.name,
+                        "label": e.label,
+                        "explained": bool(e.findings),
+                        "findings": [{"id": f.id, "rule": f.rule, "address": f.address} for f in e.findings],
+                    }
+                    for e in explanations
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    for e in explanations:
+        click.echo(f"{e.failure.name}\n  {e.label}")
+        for finding in e.findings[:3]:
+            click.echo(f"    [{finding.severity}] {finding.rule} {finding.address}")
+            for command in finding.commands[:1]:
+                click.echo(f"      $ {command}")
+    return 0
+
+
+COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain]

@@ -30,3 +30,12 @@ def apply_rules(findings: Iterable[Finding], ctx: RuleContext) -> list[Finding]:
         if rule.detect is not None:
             refined.extend(f for f in rule.detect(ctx) if (f.rule, f.address) not in seen)
     return refined
+
+
+def catalog_markdown() -> str:
+    """The README's rule table, generated so the two never differ."""
+    lines = ["| rule | severity | finds | what it means |", "|---|---|---|---|"]
+    for rule in RULES.values():
+        text = rule.description.replace("|", "\\|")
+        lines.append(f"| `{rule.id}` | {rule.severity} | {', '.join(rule.kinds)} | {text} |")
+    return "\n".join(lines) + "\n"

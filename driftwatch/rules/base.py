@@ -158,8 +158,9 @@ class Rule:
             update["commands"] = [*commands, *f.commands]
         return f.model_copy(update=update)
 
-    def explains_text(self, text: str) -> bool:
-        return any(re.search(pattern, text, re.I) for pattern in self.explains)
+    def matching_patterns(self, text: str) -> int:
+        """How many of this rule's failure patterns a failing test's text matches."""
+        return sum(re.search(pattern, text, re.I) is not None for pattern in self.explains)
 
     def catalog_entry(self) -> dict[str, Any]:
         return {

@@ -45,7 +45,14 @@ WEBSOCKET_TIMEOUT = Rule(
     hint="Cloud Run treats a WebSocket as one long request: sessions, subprotocol handshakes and "
     "long agent runs die at the request timeout. Restore it (3600s is the usual floor).",
     commands=lambda facts: _update(facts, f"--timeout={WEBSOCKET_TIMEOUT_S}"),
-    explains=(r"time(d)? ?out", r"\b1006\b", r"abnormal closure", r"connection (was )?closed", r"subprotocol"),
+    explains=(
+        r"time(d)? ?out",
+        r"\b1006\b",
+        r"abnormal closure",
+        r"connection (was )?closed",
+        r"subprotocol",
+        r"handshake",
+    ),
 )
 
 WEBSOCKET_AFFINITY = Rule(
@@ -119,7 +126,7 @@ VPC_CHANGED = Rule(
     hint="Redis and other private-IP services are reached through the VPC; with the wrong connector, "
     "network or egress setting the service cannot reach them (or sends all traffic through the VPC).",
     commands=lambda facts: _vpc_fix(facts),
-    explains=(r"redis", r"ECONNREFUSED", r"connection (refused|reset|timed out)", r"no route to host", r"6379"),
+    explains=(r"redis", r"ECONNREFUSED", r"connection (refused|reset|timed out|failed)", r"no route to host", r"6379"),
 )
 
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from driftwatch.address import format_path, leaves
 from driftwatch.model import ChangeStatus, Finding
-from driftwatch.rules.base import Rule, RuleContext, make_finding
+from driftwatch.rules.base import Rule, RuleContext, make_finding, run_flags
 
 KIND = "test-config"
 
@@ -33,7 +33,9 @@ def _detect_stale_urls(ctx: RuleContext) -> list[Finding]:
             host = urlsplit(value).hostname if isinstance(value, str) and "://" in value else None
             if not host or not host.endswith(".run.app"):
                 continue
-            owner = next((n for n in sorted(services, key=len, reverse=True) if host.startswith(n + "-")), None)
+            owner = next(
+                (n for n in sorted(services, key=len, reverse=True) if host.startswith((n + "-", n + "."))), None
+            )
             if owner is None or not services[owner] or host in services[owner]:
                 continue
             address = f"{source}/{resource}:{format_path(path)}"
@@ -51,6 +53,7 @@ def _detect_stale_urls(ctx: RuleContext) -> list[Finding]:
                     actual=value,
                     message=f"{resource} points {format_path(path)} at {host}, but {owner} answers on {current}.",
                     hint=STALE_URL.hint,
+                    commands=[f"gcloud run services describe {owner} --format='value(status.url)' {run_flags(ctx)}"],
                 )
             )
     return findings
@@ -62,7 +65,7 @@ STALE_URL = Rule(
     ("check",),
     "A test-config URL names a Cloud Run service but not the host that service answers on.",
     hint="The tests talk to a host that no longer serves this service (or another project's copy); "
-    "take the URL from `gcloud run services describe SERVICE --format='value(status.url)'`.",
+    "take the URL from the service itself (the command below).",
     explains=(r"name or service not known", r"getaddrinfo", r"\b404\b", r"could not resolve host"),
     detect=_detect_stale_urls,
     refines=False,
