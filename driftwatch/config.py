@@ -167,6 +167,11 @@ def find_config(explicit: str | None, start: Path | None = None) -> Path:
 
 def load_config(path: Path) -> LoadedConfig:
     text = read_text_capped(path, MAX_CONFIG_BYTES, ConfigError, hint="is this really driftwatch.yaml?")
+    return LoadedConfig(validate_text(text, path), path.resolve())
+
+
+def validate_text(text: str, path: Path) -> Config:
+    """The config in `text` (as if read from `path`), or a one-line ConfigError naming the place."""
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlProblem as exc:
@@ -175,10 +180,9 @@ def load_config(path: Path) -> LoadedConfig:
     if not isinstance(loaded.data, dict):
         raise ConfigError(f"{path}:1: the config must be a mapping", hint="start from `version: 1`")
     try:
-        config = Config.model_validate(loaded.data)
+        return Config.model_validate(loaded.data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path, loaded)) from None
-    return LoadedConfig(config, path.resolve())
 
 
 def config_from_env_or_search(explicit: str | None) -> LoadedConfig:

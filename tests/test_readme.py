@@ -31,6 +31,7 @@ def test_every_everyday_command_runs(cli, tmp_path: Path) -> None:  # type: igno
         {
             "driftwatch.yaml": config_yaml("- {name: e2e-config, kind: test-config, files: [settings.yaml]}"),
             "settings.yaml": "backend: {timeout: 30, url: https://api.example}\n",
+            "junit.xml": '<testsuite><testcase name="t"><failure message="boom"/></testcase></testsuite>',
         },
     )
     commands = [line.split("  #")[0].strip() for line in sh_blocks()[2].strip().splitlines()]

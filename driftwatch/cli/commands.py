@@ -316,4 +316,20 @@ def explain(failures: tuple[Path, ...], result_file: Path | None, fmt: str) -> i
     return 0
 
 
-COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain]
+@click.command()
+@click.argument("address", metavar="ADDRESS-GLOB")
+@click.option("--reason", required=True, help="Why this drift is accepted (reviewers read it).")
+@global_options
+def ignore(address: str, reason: str) -> int:
+    """Accept drift at ADDRESS-GLOB for good: append an `ignore` entry to driftwatch.yaml."""
+    from driftwatch.config_edit import add_ignore
+
+    loaded = _load()
+    if add_ignore(loaded, address, reason):
+        say(f"{loaded.path}: ignoring {address}")
+    else:
+        say(f"{loaded.path}: {address} is ignored already")
+    return 0
+
+
+COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore]

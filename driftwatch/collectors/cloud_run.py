@@ -7,6 +7,7 @@ explicit and keeps output-only fields out of the desired state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field
@@ -27,6 +28,7 @@ from driftwatch.collectors.gcp import (
     to_json,
     wanted,
 )
+from driftwatch.collectors.masking import DEFAULT_SECRET_KEYS, key_is_secret, mask_credentials
 from driftwatch.model import NotChecked, Resource
 
 RESOURCE_KIND = "cloud-run"
@@ -42,6 +44,10 @@ class CloudRunSettings(CollectorSettings):
     websocket_services: list[str] = Field(
         default_factory=list,
         description='services that carry WebSockets (names or globs); the label `websocket: "true"` also marks one',
+    )
+    secret_keys: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SECRET_KEYS),
+        description="plain env vars whose name matches are fingerprinted, never shown (globs, case-insensitive)",
     )
     latency_critical_services: list[str] = Field(
         default_factory=list,
@@ -114,7 +120,22 @@ def _resource(
         ctx.progress.failed(settings.name)
         return NotChecked(settings.name, name, RESOURCE_KIND, RECONCILING)
     ctx.progress.advanced(settings.name)
-    return Resource(settings.name, name, RESOURCE_KIND, service)
+    return Resource(settings.name, name, RESOURCE_KIND, mask_env(service, settings.secret_keys, ctx.fingerprint))
+
+
+def mask_env(service: dict[str, Any], patterns: list[str], fingerprint: Callable[[str], str]) -> dict[str, Any]:
+    """Plain env values that are secrets (by name, or credentials inside) become fingerprints here,
+    at collection, like test-config values: a password in DATABASE_URL never reaches a report."""
+    for container in (service.get("template") or {}).get("containers") or []:
+        for entry in container.get("env") or []:
+            value = entry.get("value")
+            if not isinstance(value, str) or value == "":
+                continue
+            if key_is_secret(str(entry.get("name", "")), patterns):
+                entry["value"] = fingerprint(value)
+            else:
+                entry["value"] = mask_credentials(value, fingerprint)[0]
+    return service
 
 
 COLLECTOR = CollectorSpec("cloud-run", RESOURCE_KIND, CloudRunSettings, collect)

@@ -21,11 +21,11 @@ from functools import cached_property
 from typing import Any
 
 from driftwatch.address import Address, format_path, get_path, path_matches
-from driftwatch.fingerprint import is_fingerprint
 from driftwatch.model import ChangeStatus, Finding, FindingKind, Severity, finding_id, severity_rank
 
 Key = tuple[str, str]  # (source, resource)
 PLACEHOLDER = "VALUE"
+_MASKED = re.compile(r"fp:[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -187,8 +187,8 @@ def shell_value(value: Any) -> str:
     """A value as one shell word for a command; fingerprints become the VALUE placeholder."""
     if isinstance(value, dict) and set(value) == {"value"}:
         value = value["value"]
-    if value is None or is_fingerprint(value) or isinstance(value, dict | list):
-        return PLACEHOLDER
+    if value is None or isinstance(value, dict | list) or _MASKED.search(display(value)):
+        return PLACEHOLDER  # a fingerprint (or a value with one inside) is no value to set
     return shlex.quote(display(value))
 
 

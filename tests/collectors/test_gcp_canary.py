@@ -10,7 +10,8 @@ from pathlib import Path
 
 from tests.conftest import FAST_RETRIES, all_output, config_yaml, gcp_state, secret, service, write
 
-CANARIES = [f"CANARY-{n}-{word}" for n, word in enumerate(["e1f0", "9ab2", "77c3", "d4d4", "5e05"])]
+CANARIES = [f"CANARY-{n}-{word}" for n, word in enumerate(["e1f0", "9ab2", "77c3", "d4d4", "5e05", "f6a6", "b7c7"])]
+PLAIN_ENV = [f"PLAINENV-{n}-{word}" for n, word in enumerate(["a1a1", "b2b2", "c3c3", "d4d4"])]
 CONFIG = config_yaml(
     """
     - {name: secrets, kind: secret-manager, versions: all}
@@ -34,12 +35,28 @@ def test_emulator_payloads_never_leak(cli, emulator, tmp_path: Path) -> None:  #
             secret("db-password", ("ENABLED", CANARIES[3])),
             secret("locked", ("ENABLED", CANARIES[4])),
         ],
-        [service("api", {"API_KEY": ("api-key", "1"), "DB": ("db-password", "latest")})],
+        [
+            service(
+                "api",
+                {
+                    "API_KEY": ("api-key", "1"),
+                    "DB": ("db-password", "latest"),
+                    "DATABASE_URL": f"postgres://app:{PLAIN_ENV[0]}@10.0.0.3/db",
+                    "SESSION_TOKEN": PLAIN_ENV[1],
+                },
+            )
+        ],
     )
     server = emulator(state, fault_rate=0.2)
     write(tmp_path, {"driftwatch.yaml": CONFIG, "tests/.env": "API_KEY=${API_KEY}\n"})
     runs = [cli("-v", "baseline", "update", cwd=tmp_path)]
     assert runs[0].code == 0, runs[0].err
+    env = server.state.services["projects/demo-proj/locations/us-central1/services/api"]["template"]["containers"][0]
+    for entry in env["env"]:  # plain env secrets change too: drift findings with commands about them
+        if entry["name"] == "DATABASE_URL":
+            entry["value"] = f"postgres://app:{PLAIN_ENV[2]}@10.0.0.3/db"
+        if entry["name"] == "SESSION_TOKEN":
+            entry["value"] = PLAIN_ENV[3]
     for fmt in ("text", "markdown", "html", "json"):
         runs.append(cli("check", "--format", fmt, cwd=tmp_path))
     runs.append(cli("-v", "check", "--output-dir", "out", "-f", "json", "-f", "html", "-f", "markdown", cwd=tmp_path))
@@ -59,8 +76,8 @@ def test_emulator_payloads_never_leak(cli, emulator, tmp_path: Path) -> None:  #
     )
     assert debug.returncode == 2 and "DEBUG" in debug.stderr
     everything = all_output(tmp_path, *runs) + debug.stdout + debug.stderr
-    assert "fp:" in everything
-    for canary in CANARIES:
+    assert "fp:" in everything and "cloud-run.env-changed" in everything and "--update-env-vars=" in everything
+    for canary in CANARIES + PLAIN_ENV:
         for form in forms(canary):
             assert form not in everything, f"{canary} leaked as {form!r}"
 
