@@ -35,3 +35,38 @@ def test_demo_finds_the_staging_drift(cli, tmp_path: Path, monkeypatch) -> None:
         assert secret not in run.out + run.err
         for ext in ("md", "html", "json"):
             assert secret not in (tmp_path / "reports" / f"demo.{ext}").read_text()
+
+
+def test_demo_names_root_causes_with_their_fix_first(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("demo", cwd=tmp_path).code == 1
+    findings = json.loads((tmp_path / "reports" / "demo.json").read_text())["findings"]
+    flags = "--region=us-central1 --project=netra-staging"
+    update = "gcloud run services update netra-backend-staging"
+    bypass = findings[0]
+    assert bypass["rule"] == "secret.shared-key-mismatch" and bypass["severity"] == "critical"
+    assert (
+        "e2e-config/tests/e2e/staging_test_config.py:E2E_BYPASS_KEY holds e2e-bypass-key version 2 "
+        "(DISABLED, created 2025-06-01); netra-auth-service reads e2e-bypass-key latest = version 3 "
+        "(ENABLED, created 2025-09-10)." in bypass["message"]
+    )
+    assert bypass["commands"] == [
+        "gcloud secrets versions add e2e-bypass-key --data-file=- --project=netra-staging",
+        "gcloud run services update netra-auth-service"
+        f" --update-secrets=E2E_OAUTH_SIMULATION_KEY=e2e-bypass-key:latest {flags}",
+        "gcloud secrets versions access latest --secret=e2e-bypass-key --project=netra-staging",
+    ]
+    by_rule: dict[str, list[dict[str, object]]] = {}
+    for finding in findings:
+        by_rule.setdefault(str(finding["rule"]), []).append(finding)
+    expected_commands = {
+        "cloud-run.websocket-timeout": f"{update} --timeout=3600 {flags}",
+        "cloud-run.vpc-access": f"{update} --vpc-egress=private-ranges-only {flags}",
+        "cloud-run.env-mismatch": f"{update} --update-env-vars=REDIS_HOST=10.166.204.83 {flags}",
+        "cloud-run.websocket-session-affinity": f"{update} --session-affinity {flags}",
+    }
+    for rule, command in expected_commands.items():
+        assert command in by_rule[rule][0]["commands"], rule  # type: ignore[operator]
+    named = [i for i, f in enumerate(findings) if f["rule"] in expected_commands]
+    generic = [i for i, f in enumerate(findings) if str(f["rule"]).startswith("generic.")]
+    assert max(named) < min(generic, default=len(findings))
+    assert all(f["severity"] == "high" for f in findings if f["rule"] in expected_commands)

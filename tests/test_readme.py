@@ -92,3 +92,12 @@ def test_the_rule_table_is_the_catalog(cli, tmp_path: Path) -> None:  # type: ig
     assert table is not None
     run = cli("rules", "--format", "markdown", cwd=tmp_path)
     assert run.code == 0 and table.group(1) == run.out, "regenerate: driftwatch rules --format markdown"
+
+
+def test_the_demo_excerpt_is_real_output(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    excerpt = re.search(r"```text\n(driftwatch · .*?)```", README, re.S)
+    assert excerpt is not None
+    run = cli("demo", cwd=tmp_path)
+    shown = [line for line in excerpt.group(1).splitlines() if line and line != "..."]
+    assert len(shown) > 10
+    assert [line for line in shown if line not in run.out.splitlines()] == []

@@ -219,6 +219,21 @@ def _env_restore(facts: Facts) -> list[str]:
     return _update(facts, "--update-env-vars={env}={expected_arg}")
 
 
+ENV_MISMATCH = Rule(
+    "cloud-run.env-mismatch",
+    "medium",
+    ("check",),
+    "A service env var disagrees with the value the tests (or another source) expect.",
+    resource_kind=KIND,
+    paths=("template.containers.*.env.*",),
+    when=lambda facts: facts.finding.related != [] and "value" in (facts.live_at() or {}),
+    hint="Both sides cannot be right: if the other value is the intended one, set it on the service "
+    "(command below); if the service is right, update the other side instead.",
+    commands=lambda facts: _update(facts, "--update-env-vars={env}={expected_arg}"),
+    explains=(r"redis", r"connection (refused|failed)", r"ECONNREFUSED"),
+)
+
+
 def _widened(facts: Facts) -> bool:
     order = ["INGRESS_TRAFFIC_INTERNAL_ONLY", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", "INGRESS_TRAFFIC_ALL"]
     expected, actual = facts.finding.expected, facts.finding.actual
@@ -324,6 +339,7 @@ RULES = (
     ENV_SECRET_REF,
     ENV_REMOVED,
     ENV_VALUE,
+    ENV_MISMATCH,
     INGRESS,
     SERVICE_ACCOUNT,
     INVOKER_IAM,

@@ -192,6 +192,13 @@ CASES = [
         command=f"gcloud run services update api --update-env-vars=MODE=staging {FLAGS}",
     ),
     Case(
+        "cloud-run.env-mismatch",
+        with_change(lambda s: s[("e2e", "e2e.env")].update(MODE="prod")),
+        quiet=with_change(lambda s: s[("e2e", "e2e.env")].update(MODE="staging")),
+        checks='checks:\n  - {name: mode, equal: ["e2e/e2e.env:MODE", "run/api:template.containers.*.env.MODE"]}\n',
+        command=f"gcloud run services update api --update-env-vars=MODE=prod {FLAGS}",
+    ),
+    Case(
         "cloud-run.ingress-widened",
         with_change(lambda s: s[("run", "api")].update(ingress="INGRESS_TRAFFIC_ALL")),
         command=f"gcloud run services update api --ingress=internal {FLAGS}",
@@ -241,9 +248,9 @@ CASES = [
     ),
     Case(
         "check.equal",
-        with_change(lambda s: s[("e2e", "e2e.env")].update(MODE="prod")),
-        quiet=with_change(lambda s: s[("e2e", "e2e.env")].update(MODE="staging")),
-        checks='checks:\n  - {name: mode, equal: ["e2e/e2e.env:MODE", "run/api:template.containers.*.env.MODE"]}\n',
+        with_change(lambda s: s[("e2e", "e2e.env")].update(OTHER="a")),
+        quiet=with_change(lambda s: s[("e2e", "e2e.env")].update(OTHER="INGRESS_TRAFFIC_INTERNAL_ONLY")),
+        checks='checks:\n  - {name: other, equal: ["e2e/e2e.env:OTHER", "run/api:ingress"]}\n',
     ),
     Case(
         "check.require",
