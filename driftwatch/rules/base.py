@@ -158,6 +158,26 @@ class Rule:
             update["commands"] = [*commands, *f.commands]
         return f.model_copy(update=update)
 
+    def detected(
+        self, address: str, *, expected: Any, actual: Any, message: str, commands: list[str] | None = None
+    ) -> Finding:
+        """A problem this detector found in live state (no baseline change involved)."""
+        parsed = Address.parse(address)
+        return make_finding(
+            rule=self.id,
+            kind="check",
+            status=ChangeStatus.MISMATCH,
+            severity=self.severity,
+            source=parsed.source,
+            resource=parsed.resource,
+            address=address,
+            expected=expected,
+            actual=actual,
+            message=message,
+            hint=self.hint,
+            commands=commands,
+        )
+
     def matching_patterns(self, text: str) -> int:
         """How many of this rule's failure patterns a failing test's text matches."""
         return sum(re.search(pattern, text, re.I) is not None for pattern in self.explains)

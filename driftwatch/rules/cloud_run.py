@@ -6,9 +6,10 @@ back. Paths are over the normalised v2 Service (CONTRACT section 3).
 
 from __future__ import annotations
 
+from driftwatch.address import get_path
 from driftwatch.model import ChangeStatus, Finding
 from driftwatch.normalise.common import duration_seconds
-from driftwatch.rules.base import Facts, Rule, RuleContext, make_finding, run_flags
+from driftwatch.rules.base import Facts, Rule, RuleContext, run_flags
 
 KIND = "cloud-run"
 UPDATE = "gcloud run services update {resource} {flags}"
@@ -79,19 +80,11 @@ def _h2c_ports(ctx: RuleContext) -> list[Finding]:
             if "h2c" in (spec.get("ports") or {}):
                 address = f"{source}/{name}:template.containers.{container}.ports.h2c"
                 findings.append(
-                    make_finding(
-                        rule=WEBSOCKET_H2C.id,
-                        kind="check",
-                        status=ChangeStatus.MISMATCH,
-                        severity=WEBSOCKET_H2C.severity,
-                        source=source,
-                        resource=name,
-                        address=address,
+                    WEBSOCKET_H2C.detected(
+                        address,
                         expected="http1",
                         actual="h2c",
                         message=f"WebSocket service {name} serves end-to-end HTTP/2 (h2c port).",
-                        hint="WebSockets need an HTTP/1.1 upgrade; with end-to-end HTTP/2 the handshake "
-                        "and its Sec-WebSocket-Protocol header do not reach the container.",
                         commands=[f"gcloud run services update {name} --no-use-http2 {run_flags(ctx)}"],
                     )
                 )
@@ -178,8 +171,6 @@ def _env_secret_fix(facts: Facts) -> list[str]:
 
 
 def _baseline_env(facts: Facts) -> object:
-    from driftwatch.address import get_path
-
     index = facts.path.index("env") + 2
     return get_path(facts.baseline, facts.path[:index]) if facts.baseline is not None else None
 

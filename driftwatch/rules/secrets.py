@@ -10,7 +10,7 @@ from typing import Any
 
 from driftwatch.fingerprint import is_fingerprint
 from driftwatch.model import ChangeStatus, Finding
-from driftwatch.rules.base import Facts, Rule, RuleContext, make_finding, run_flags
+from driftwatch.rules.base import Facts, Rule, RuleContext, run_flags
 
 KIND = "secret"
 UNREADABLE = ("DISABLED", "DESTROYED", "NOT_FOUND")
@@ -163,8 +163,8 @@ def _unreadable_commands(facts: Facts) -> list[str]:
     return [f"gcloud secrets versions add {name} --data-file=- --project={project}"]
 
 
-def _pins(ctx: RuleContext) -> list[tuple[str, str, str, str, str]]:
-    """(source, service, address, secret, version ref) for every env var that reads a secret."""
+def _pins(ctx: RuleContext) -> list[tuple[str, str, str, str]]:
+    """(service, address, secret, version ref) for every env var that reads a secret."""
     pins = []
     for (source, service), document in sorted(ctx.documents.items()):
         if ctx.kinds.get(source) != "cloud-run":
@@ -173,29 +173,22 @@ def _pins(ctx: RuleContext) -> list[tuple[str, str, str, str, str]]:
             for env, entry in (spec.get("env") or {}).items():
                 if isinstance(entry, dict) and "secret" in entry:
                     address = f"{source}/{service}:template.containers.{container}.env.{env}"
-                    pins.append((source, service, address, str(entry["secret"]), str(entry.get("version", "latest"))))
+                    pins.append((service, address, str(entry["secret"]), str(entry.get("version", "latest"))))
     return pins
 
 
 def _detect_unreadable(ctx: RuleContext) -> list[Finding]:
     findings = []
-    for source, service, address, name, ref in _pins(ctx):
+    for service, address, name, ref in _pins(ctx):
         version = resolve_ref(ctx, name, ref)
         if version is None or version.state not in UNREADABLE:
             continue
         findings.append(
-            make_finding(
-                rule=VERSION_UNREADABLE.id,
-                kind="check",
-                status=ChangeStatus.MISMATCH,
-                severity=VERSION_UNREADABLE.severity,
-                source=source,
-                resource=service,
-                address=address,
+            VERSION_UNREADABLE.detected(
+                address,
                 expected="ENABLED",
                 actual=version.state,
                 message=f"{service} reads secret {name} {ref} = {version.describe()}: new instances cannot start.",
-                hint=VERSION_UNREADABLE.hint,
                 commands=_version_fix(ctx, name, version),
             )
         )
@@ -229,7 +222,7 @@ VERSION_UNREADABLE = Rule(
 
 def _detect_pinned(ctx: RuleContext) -> list[Finding]:
     findings = []
-    for source, service, address, name, ref in _pins(ctx):
+    for service, address, name, ref in _pins(ctx):
         if ref == "latest":
             continue
         reading, latest = resolve_ref(ctx, name, ref), resolve_ref(ctx, name, "latest")
@@ -239,18 +232,11 @@ def _detect_pinned(ctx: RuleContext) -> list[Finding]:
             continue  # secret.version-unreadable says it louder
         env = address.rsplit(".", 1)[-1]
         findings.append(
-            make_finding(
-                rule=PINNED_OLD.id,
-                kind="check",
-                status=ChangeStatus.MISMATCH,
-                severity=PINNED_OLD.severity,
-                source=source,
-                resource=service,
-                address=address,
+            PINNED_OLD.detected(
+                address,
                 expected=f"latest ({latest.describe()})",
                 actual=reading.describe(),
                 message=f"{service} env {env} is pinned to secret {name} {reading.describe()}, not the latest.",
-                hint=PINNED_OLD.hint,
                 commands=[
                     f"gcloud run services update {service} --update-secrets={env}={name}:latest {run_flags(ctx)}"
                 ],
@@ -312,18 +298,11 @@ def _detect_expiring(ctx: RuleContext, now: dt.datetime | None = None) -> list[F
         if days > EXPIRY_WARNING_DAYS:
             continue
         findings.append(
-            make_finding(
-                rule=EXPIRING.id,
-                kind="check",
-                status=ChangeStatus.MISMATCH,
-                severity=EXPIRING.severity,
-                source=source,
-                resource=name,
-                address=f"{source}/{name}:expire_time",
+            EXPIRING.detected(
+                f"{source}/{name}:expire_time",
                 expected=f"more than {EXPIRY_WARNING_DAYS} days",
                 actual=expiry,
                 message=f"Secret {name} expires {expiry[:10]} ({max(days, 0):.0f} days): it is deleted then.",
-                hint=EXPIRING.hint,
                 commands=[f"gcloud secrets update {name} --remove-expiration --project={ctx.project or 'PROJECT'}"],
             )
         )

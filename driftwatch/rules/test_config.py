@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from driftwatch.address import format_path, leaves
-from driftwatch.model import ChangeStatus, Finding
-from driftwatch.rules.base import Rule, RuleContext, make_finding, run_flags
+from driftwatch.model import Finding
+from driftwatch.rules.base import Rule, RuleContext, run_flags
 
 KIND = "test-config"
 
@@ -41,18 +41,11 @@ def _detect_stale_urls(ctx: RuleContext) -> list[Finding]:
             address = f"{source}/{resource}:{format_path(path)}"
             current = sorted(services[owner])[0]
             findings.append(
-                make_finding(
-                    rule=STALE_URL.id,
-                    kind="check",
-                    status=ChangeStatus.MISMATCH,
-                    severity=STALE_URL.severity,
-                    source=source,
-                    resource=resource,
-                    address=address,
+                STALE_URL.detected(
+                    address,
                     expected=f"https://{current}",
                     actual=value,
                     message=f"{resource} points {format_path(path)} at {host}, but {owner} answers on {current}.",
-                    hint=STALE_URL.hint,
                     commands=[f"gcloud run services describe {owner} --format='value(status.url)' {run_flags(ctx)}"],
                 )
             )

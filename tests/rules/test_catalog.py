@@ -89,6 +89,8 @@ class Case:
     command: str | None = None  # a substring of one of its commands
     checks: str = ""
     baseline: Callable[[], State] = base_state
+    literals: tuple[str, ...] = ()  # test-config keys holding committed secret-like literals
+    unreadable: tuple[str, ...] = ()  # services the live snapshot could not read
 
 
 def _pin(version: str, latest: int = 2, state: str = "ENABLED") -> Callable[[State], None]:
@@ -258,17 +260,21 @@ CASES = [
         checks='checks:\n  - {name: t, require: "run/api:template.timeout >= 60s"}\n',
     ),
 ]
-TESTED_ELSEWHERE = {
-    "generic.not-checked": "tests/collectors/test_gcp_collectors.py (denied, not found, retries exhausted)",
-    "test-config.hygiene": "tests/test_canary.py::test_secret_findings_show_key_and_fingerprint_only",
-}
+CASES += [
+    Case("test-config.hygiene", base_state, literals=("KEY",)),
+    Case("generic.not-checked", with_change(lambda s: s.pop(("run", "fast"))), unreadable=("fast",)),
+]
 
 
-def to_snapshot(state: State) -> list[dict[str, Any]]:
+def to_snapshot(state: State, literals: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     kinds = {"secrets": "secret", "run": "cloud-run", "e2e": "test-config"}
-    return [
+    resources = [
         {"source": s, "resource": r, "kind": kinds[s], "document": copy.deepcopy(doc)} for (s, r), doc in state.items()
     ]
+    for resource in resources:
+        if resource["kind"] == "test-config" and literals:
+            resource["secret_literals"] = list(literals)
+    return resources
 
 
 @dataclass
@@ -277,14 +283,21 @@ class Project:
     root: Path
     key_id: str = field(default="")
 
-    def findings(self, case: Case, live: State) -> list[dict[str, Any]]:
+    def findings(self, case: Case, live: State, *, quiet: bool = False) -> list[dict[str, Any]]:
         write(self.root, {"driftwatch.yaml": CONFIG + case.checks})
         self.key_id = load_fingerprinter(self.root / "baselines", create=True).key_id
         write_snapshot(self.root / "base", self.key_id, to_snapshot(case.baseline()))
         assert self.cli("baseline", "update", "--from-snapshot", "base", cwd=self.root).code == 0
-        write_snapshot(self.root / "live", self.key_id, to_snapshot(live))
+        path = write_snapshot(self.root / "live", self.key_id, to_snapshot(live, () if quiet else case.literals))
+        if case.unreadable and not quiet:
+            snapshot = json.loads((path / "snapshot.json").read_text())
+            snapshot["not_checked"] = [
+                {"source": "run", "resource": name, "kind": "cloud-run", "reason": "permission denied"}
+                for name in case.unreadable
+            ]
+            (path / "snapshot.json").write_text(json.dumps(snapshot))
         run = self.cli("check", "--from-snapshot", "live", "-f", "json", cwd=self.root)
-        assert run.code in (0, 1), run.err
+        assert run.code in ((2,) if case.unreadable and not quiet else (0, 1)), run.err
         findings: list[dict[str, Any]] = json.loads(run.out)["findings"]
         return findings
 
@@ -301,10 +314,10 @@ def test_rule_triggers_with_its_command(cli, tmp_path: Path, case: Case) -> None
 
 @pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
 def test_rule_is_quiet_on_a_healthy_state(cli, tmp_path: Path, case: Case) -> None:  # type: ignore[no-untyped-def]
-    findings = Project(cli, tmp_path).findings(case, case.quiet())
+    findings = Project(cli, tmp_path).findings(case, case.quiet(), quiet=True)
     assert [f for f in findings if f["rule"] == case.rule] == []
 
 
 def test_every_rule_has_a_case() -> None:
-    covered = {c.rule for c in CASES} | set(TESTED_ELSEWHERE)
+    covered = {c.rule for c in CASES}
     assert covered == set(RULES)
