@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from driftwatch import __version__
 from driftwatch.address import Address, AddressGlob, format_path, get_path, parse_path, resource_matches
-from driftwatch.baselines import Baselines, load_baselines
+from driftwatch.baselines import Baselines, baseline_path, load_baselines
 from driftwatch.checks import run_checks
 from driftwatch.collectors import COLLECTORS
 from driftwatch.collectors.base import CollectContext, CollectorSettings, NoProgress, Progress
@@ -154,7 +155,7 @@ def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, 
         baselines={(r.source, r.resource): r.document for s in kinds for r in baselines.for_source(s)},
         tags={k: settings[k[0]].tags_for(k[1], r.document) for k, r in live.items()},
     )
-    findings = [f for f in apply_rules(acc.findings, rule_ctx) if not _ignored(f, globs)]
+    findings = [_located(f, loaded, baselines) for f in apply_rules(acc.findings, rule_ctx) if not _ignored(f, globs)]
     resources = _final_statuses(acc.resources, findings)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.kind, f.address))
     return Result(
@@ -340,6 +341,20 @@ def _location(resource: Resource, address: str) -> str | None:
         if line is not None:
             return f"{resource.origin}:{line}"
     return resource.origin
+
+
+def _located(finding: Finding, loaded: LoadedConfig, baselines: Baselines) -> Finding:
+    """Every finding points at a file a reviewer can open: the test config line, driftwatch.yaml
+    for a configured check, else the resource's baseline. SARIF needs one."""
+    if finding.location is not None:
+        return finding
+    if finding.related:  # a configured check: its expectation is written in driftwatch.yaml
+        path = loaded.path
+    elif baselines.get(finding.source, finding.resource) is not None:
+        path = baseline_path(baselines.folder, finding.source, finding.resource)
+    else:
+        path = loaded.path
+    return finding.model_copy(update={"location": os.path.relpath(path, loaded.dir)})
 
 
 def _ignored(finding: Finding, globs: Sequence[AddressGlob]) -> bool:

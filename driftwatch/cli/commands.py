@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from driftwatch.config import LoadedConfig
     from driftwatch.model import Severity
 
-FORMAT_NAMES = ("text", "markdown", "html", "json")  # kept equal to RENDERERS by a test
+FORMAT_NAMES = ("text", "markdown", "html", "json", "sarif", "junit")  # kept equal to RENDERERS by a test
 _format_option = click.option(
     "--format",
     "-f",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from driftwatch.renderers import html, json, markdown, text
+from driftwatch.renderers import html, json, junit, markdown, sarif, text
 from driftwatch.renderers.base import Renderer, RenderOptions
 
-RENDERERS: dict[str, Renderer] = {r.name: r for r in (text.RENDERER, markdown.RENDERER, html.RENDERER, json.RENDERER)}
+RENDERERS: dict[str, Renderer] = {
+    r.name: r for r in (text.RENDERER, markdown.RENDERER, html.RENDERER, json.RENDERER, sarif.RENDERER, junit.RENDERER)
+}
 
 __all__ = ["RENDERERS", "RenderOptions", "Renderer"]
