@@ -142,6 +142,30 @@ class Summary(_Frozen):
     findings: FindingCounts
 
 
+class ResolvedFinding(_Frozen):
+    id: str
+    rule: str
+    address: str
+    severity: Severity
+    first_seen: str | None = None
+
+
+class TrendPoint(_Frozen):
+    generated_at: str
+    findings: FindingCounts
+    errored: bool = False
+
+
+class History(_Frozen):
+    """Since the last recorded run (`check --history`): what is new, what was resolved, the trend."""
+
+    runs: int  # recorded runs, this one included
+    previous_run_at: str | None = None
+    new: list[str] = Field(default_factory=list)  # finding ids not open in the previous run
+    resolved: list[ResolvedFinding] = Field(default_factory=list)
+    trend: list[TrendPoint] = Field(default_factory=list)  # oldest first, this run last
+
+
 class Result(_Frozen):
     schema_id: Literal["driftwatch/result/v1"] = Field("driftwatch/result/v1", alias="schema")
     driftwatch_version: str
@@ -151,6 +175,7 @@ class Result(_Frozen):
     summary: Summary
     resources: list[ResourceResult]
     findings: list[Finding]
+    history: History | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

@@ -69,6 +69,13 @@ def _load() -> LoadedConfig:
     help="Check a saved snapshot instead of live APIs (offline, reproducible).",
 )
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Concurrent API calls per collector.")
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Record this run in a SQLite store; findings get first_seen, reports say what is new and resolved.",
+)
 @global_options
 def check(
     formats: tuple[str, ...],
@@ -78,6 +85,7 @@ def check(
     exit_code: bool,
     from_snapshot: Path | None,
     concurrency: int | None,
+    history_path: Path | None,
 ) -> int:
     """Collect live state, diff against baselines, run checks; print and write reports."""
     from driftwatch import pipeline
@@ -89,6 +97,10 @@ def check(
     with collecting() as progress:
         options = pipeline.CollectOptions(concurrency=concurrency, progress=progress)
         result = pipeline.check(loaded, from_snapshot=from_snapshot, options=options)
+    if history_path is not None:
+        from driftwatch.delivery.history import record
+
+        result = record(history_path, result)
     emit(result, formats, output, output_dir)
     return code_for(result, fail_on, exit_code)
 
@@ -332,4 +344,32 @@ def ignore(address: str, reason: str) -> int:
     return 0
 
 
-COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore]
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH")
+@click.option("--runs", type=click.IntRange(1, 1000), default=30, show_default=True, help="How many recent runs.")
+@global_options
+def history(path: Path, runs: int) -> int:
+    """Print the trend of open findings per severity across recorded runs."""
+    from driftwatch.delivery.history import trend
+    from driftwatch.model import SEVERITIES
+
+    points = trend(path, runs)
+    click.echo(f"{'run':<22}" + "".join(f"{s:>10}" for s in SEVERITIES) + "   total")
+    for point in points:
+        counts = point.findings.model_dump()
+        flag = "  (incomplete: not everything was read)" if point.errored else ""
+        cells = "".join(f"{counts[s]:>10}" for s in SEVERITIES)
+        click.echo(f"{point.generated_at:<22}{cells}{sum(counts.values()):>8}{flag}")
+    totals = [sum(p.findings.model_dump().values()) for p in points]
+    if totals:
+        click.echo("trend: " + _sparkline(totals))
+    return 0
+
+
+def _sparkline(values: list[int]) -> str:
+    bars = "▁▂▃▄▅▆▇█"
+    top = max(values) or 1
+    return "".join(bars[min(len(bars) - 1, v * (len(bars) - 1) // top)] for v in values)
+
+
+COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore, history]

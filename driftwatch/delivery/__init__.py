@@ -1,0 +1,1 @@
+"""Where results go after rendering: run history, PR comments, alerts."""
