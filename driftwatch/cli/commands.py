@@ -372,4 +372,73 @@ def _sparkline(values: list[int]) -> str:
     return "".join(bars[min(len(bars) - 1, v * (len(bars) - 1) // top)] for v in values)
 
 
-COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore, history]
+@click.command()
+@click.argument("result_file", type=click.Path(dir_okay=False, path_type=Path), metavar="RESULT.json")
+@click.option("--repo", required=True, metavar="OWNER/NAME", help="The repository of the pull request.")
+@click.option("--pr", required=True, type=click.IntRange(1), help="The pull request number.")
+@click.option("--tag", help="Marker name, so several configs can each keep a comment (default: the project).")
+@click.option(
+    "--behavior",
+    type=click.Choice(["update", "new", "delete-and-new", "hide-and-new"]),
+    default="update",
+    show_default=True,
+    help="Edit our comment in place, add one per run, or replace it (deleting or hiding the old).",
+)
+@click.option("--delete-when-clean", is_flag=True, help="No drift: delete our comment instead of saying so.")
+@click.option("--details-url", metavar="URL", help="Linked when findings are trimmed to fit GitHub's limit.")
+@click.option(
+    "--api-url", default="https://api.github.com", show_default=True, help="GitHub Enterprise: https://HOST/api/v3"
+)
+@click.option("--graphql-url", metavar="URL", help="Default: derived from --api-url (used by hide-and-new).")
+@click.option("--token-env", default="GITHUB_TOKEN", show_default=True, help="Environment variable holding the token.")
+@click.option("--dry-run", is_flag=True, help="Print the body; send nothing.")
+@global_options
+def comment(
+    result_file: Path,
+    repo: str,
+    pr: int,
+    tag: str | None,
+    behavior: str,
+    delete_when_clean: bool,
+    details_url: str | None,
+    api_url: str,
+    graphql_url: str | None,
+    token_env: str,
+    dry_run: bool,
+) -> int:
+    """Create or update one sticky PR comment with a result (CONTRACT section 2)."""
+    import os
+
+    from driftwatch.delivery.github_comment import DeliveryError, GitHub, comment_body, post_comment
+    from driftwatch.result_io import read_result
+
+    if repo.count("/") != 1 or not all(repo.split("/")):
+        raise click.BadParameter("give OWNER/NAME", param_hint="--repo")
+    result = read_result(result_file)
+    marker_tag = tag or result.project or "driftwatch"
+    body = comment_body(result, marker_tag, details_url=details_url)
+    if dry_run:
+        click.echo(body, nl=False)
+        return 0
+    token = os.environ.get(token_env, "")
+    if not token:
+        raise DeliveryError(f"no token: {token_env} is not set", hint="export a token with pull-requests: write")
+    github = GitHub(api_url, token, graphql_url)
+    try:
+        outcome = post_comment(
+            github,
+            repo,
+            pr,
+            body,
+            marker_tag,
+            behavior=behavior,  # type: ignore[arg-type]
+            delete_when_clean=delete_when_clean,
+            clean=not result.findings and not result.has_not_checked,
+        )
+    finally:
+        github.close()
+    say(f"comment {outcome.action}" + (f": {outcome.url}" if outcome.url else ""))
+    return 0
+
+
+COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore, history, comment]

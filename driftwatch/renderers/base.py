@@ -14,6 +14,8 @@ from driftwatch.model import Result
 class RenderOptions:
     color: bool = False
     max_findings: int | None = None  # detail sections beyond this are summarised, not dropped silently
+    details_url: str | None = None  # where the full report lives, linked when findings are summarised
+    header: str = ""  # prepended verbatim (the PR comment's hidden marker)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from driftwatch.renderers.templating import context, environment
 def render(result: Result, options: RenderOptions) -> str:
     limit = options.max_findings if options.max_findings is not None else len(result.findings)
     shown = result.findings[:limit]
-    ctx = context(result, shown=shown, hidden=len(result.findings) - len(shown))
-    return environment(False).get_template("markdown.md.j2").render(ctx)
+    ctx = context(result, shown=shown, hidden=len(result.findings) - len(shown), details_url=options.details_url)
+    return options.header + environment(False).get_template("markdown.md.j2").render(ctx)
 
 
 RENDERER = Renderer("markdown", "md", "GitHub-flavoured Markdown (PR comments, step summaries)", render)
