@@ -13,9 +13,9 @@ from driftwatch.model import SEVERITIES
 
 if TYPE_CHECKING:
     from driftwatch.config import LoadedConfig
-    from driftwatch.model import Severity
+    from driftwatch.model import Result, Severity
 
-FORMAT_NAMES = ("text", "markdown", "html", "json", "sarif", "junit")  # kept equal to RENDERERS by a test
+FORMAT_NAMES = ("text", "markdown", "html", "json", "sarif", "junit", "github")  # kept equal to RENDERERS by a test
 _format_option = click.option(
     "--format",
     "-f",
@@ -76,6 +76,13 @@ def _load() -> LoadedConfig:
     metavar="PATH",
     help="Record this run in a SQLite store; findings get first_seen, reports say what is new and resolved.",
 )
+@click.option(
+    "--notify",
+    "notify_urls",
+    multiple=True,
+    metavar="URL",
+    help="Slack-compatible webhook (repeatable): posted when findings changed, or the run could not check.",
+)
 @global_options
 def check(
     formats: tuple[str, ...],
@@ -86,6 +93,7 @@ def check(
     from_snapshot: Path | None,
     concurrency: int | None,
     history_path: Path | None,
+    notify_urls: tuple[str, ...],
 ) -> int:
     """Collect live state, diff against baselines, run checks; print and write reports."""
     from driftwatch import pipeline
@@ -102,7 +110,26 @@ def check(
 
         result = record(history_path, result)
     emit(result, formats, output, output_dir)
+    _step_summary(result)
+    if notify_urls:
+        from driftwatch.delivery.notify import notify
+
+        for problem in notify(notify_urls, result):
+            click.echo(f"driftwatch: warning: {problem}", err=True)
     return code_for(result, fail_on, exit_code)
+
+
+def _step_summary(result: Result) -> None:
+    """In GitHub Actions, append the Markdown report to the job summary page."""
+    import os
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from driftwatch.cli.output import render
+
+    with open(target, "a", encoding="utf-8") as summary:  # the protocol is append, not replace
+        summary.write(render(result, "markdown") + "\n")
 
 
 @click.group()
