@@ -99,7 +99,8 @@ def test_notify_only_on_change_or_error_and_never_shows_the_url(cli, tmp_path, h
     emulator(gcp_state([], [service("api")]))
     (tmp_path / "driftwatch.yaml").write_text(
         config_yaml(
-            "- {name: e2e, kind: test-config, files: [settings.yaml]}\n- {name: run, kind: cloud-run, services: [gone]}",
+            "- {name: e2e, kind: test-config, files: [settings.yaml]}\n"
+            "- {name: run, kind: cloud-run, services: [gone]}",
             FAST_RETRIES,
         )
     )
