@@ -151,3 +151,22 @@ def test_five_thousand_findings_fit_with_the_summary_whole() -> None:
 def test_graphql_url_follows_the_api_url() -> None:
     assert graphql_url_for("https://api.github.com") == "https://api.github.com/graphql"
     assert graphql_url_for("https://ghe.example/api/v3") == "https://ghe.example/api/graphql"
+
+
+def test_token_absent_from_debug_logs(tmp_path, github, demo_result) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "driftwatch", "-vv", "comment", "--repo", "o/r", "--pr", "7", str(demo_result)]
+        + ["--api-url", github.url],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GITHUB_TOKEN": TOKEN},
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "DEBUG" in run.stderr and "comment created" in run.stderr
+    assert TOKEN not in run.stdout + run.stderr and "CANARYtoken" not in run.stdout + run.stderr
