@@ -158,9 +158,9 @@ def test_token_absent_from_debug_logs(tmp_path, github, demo_result) -> None:  #
     import subprocess
     import sys
 
+    command = ["-vv", "comment", "--repo", "o/r", "--pr", "7", str(demo_result), "--api-url", github.url]
     run = subprocess.run(
-        [sys.executable, "-m", "driftwatch", "-vv", "comment", "--repo", "o/r", "--pr", "7", str(demo_result)]
-        + ["--api-url", github.url],
+        [sys.executable, "-m", "driftwatch", *command],
         cwd=tmp_path,
         capture_output=True,
         text=True,
