@@ -10,7 +10,13 @@ from driftwatch.renderers.templating import context, environment
 def render(result: Result, options: RenderOptions) -> str:
     limit = options.max_findings if options.max_findings is not None else len(result.findings)
     shown = result.findings[:limit]
-    ctx = context(result, shown=shown, hidden=len(result.findings) - len(shown), details_url=options.details_url)
+    ctx = context(
+        result,
+        shown=shown,
+        shown_ids={f.id for f in shown},  # membership by id: comparing whole findings is quadratic and slow
+        hidden=len(result.findings) - len(shown),
+        details_url=options.details_url,
+    )
     return options.header + environment(False).get_template("markdown.md.j2").render(ctx)
 
 
