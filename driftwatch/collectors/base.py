@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -93,6 +94,8 @@ class CollectContext:
 
 Collected = Sequence[Resource | NotChecked]
 S = TypeVar("S", bound=CollectorSettings)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -102,3 +105,12 @@ class CollectorSpec(Generic[S]):
     settings: type[S]
     collect: Callable[[S, CollectContext], Collected]
     reads_upstream: tuple[str, ...] = ()  # resource kinds to collect before this one
+
+
+def bounded_map(fn: Callable[[T], R], items: Sequence[T] | Iterable[T], concurrency: int) -> list[R]:
+    """`fn` over `items` with at most `concurrency` in flight; results in input order."""
+    items = list(items)
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items))), thread_name_prefix="collect") as pool:
+        return list(pool.map(fn, items))

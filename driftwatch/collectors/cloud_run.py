@@ -12,14 +12,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec
+from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, bounded_map
 from driftwatch.collectors.gcp import (
     CLOUD_RUN,
     PAGE_SIZE,
     ApiCaller,
     GcpFailure,
     blind,
-    bounded_map,
     is_glob,
     last_segment,
     make_client,

@@ -18,7 +18,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,7 +26,6 @@ from driftwatch.model import NotChecked
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -250,15 +248,6 @@ def _silence_payload_logging() -> None:
     google_logger = logging.getLogger("google")
     if google_logger.level < logging.INFO:  # NOTSET (0) included
         google_logger.setLevel(logging.INFO)
-
-
-def bounded_map(fn: Callable[[T], R], items: Sequence[T] | Iterable[T], concurrency: int) -> list[R]:
-    """`fn` over `items` with at most `concurrency` in flight; results in input order."""
-    items = list(items)
-    if not items:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items))), thread_name_prefix="gcp") as pool:
-        return list(pool.map(fn, items))
 
 
 def wanted(name: str, patterns: Sequence[str] | None) -> bool:

@@ -14,14 +14,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec
+from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, bounded_map
 from driftwatch.collectors.gcp import (
     PAGE_SIZE,
     SECRET_MANAGER,
     ApiCaller,
     GcpFailure,
     blind,
-    bounded_map,
     is_glob,
     last_segment,
     make_client,
