@@ -85,6 +85,7 @@ class Snapshot:
     key_id: str
     resources: tuple[Resource, ...]
     not_checked: tuple[NotChecked, ...] = ()
+    skipped: tuple[str, ...] = ()  # sources deliberately not collected (`--no-probes`): not judged
 
 
 def finding_id(rule: str, address: str) -> str:

@@ -16,9 +16,10 @@ from driftwatch.baselines import Baselines, baseline_path, load_baselines
 from driftwatch.checks import run_checks
 from driftwatch.collectors import COLLECTORS
 from driftwatch.collectors.base import CollectContext, CollectorSettings, NoProgress, Progress
-from driftwatch.config import LoadedConfig
+from driftwatch.config import Check, LoadedConfig
 from driftwatch.diff import diff_documents
 from driftwatch.errors import DriftwatchError, SnapshotError
+from driftwatch.expressions import parse_requirement
 from driftwatch.fingerprint import Fingerprinter, load_fingerprinter
 from driftwatch.model import (
     SEVERITIES,
@@ -59,6 +60,8 @@ class CollectOptions:
     concurrency: int | None = None  # overrides the config's
     progress: Progress = field(default_factory=NoProgress)
     emulator_hosts: Mapping[str, str] | None = None  # instead of the process environment
+    environ: Mapping[str, str] | None = None  # for probes' ${VAR}, instead of the process environment
+    skip_kinds: frozenset[str] = frozenset()  # collector kinds not to run (`--no-probes`)
 
 
 def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOptions | None = None) -> Snapshot:
@@ -68,7 +71,8 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
     run in a second wave, after the first wave's resources are normalised.
     """
     options = options or CollectOptions()
-    collectors = list(loaded.config.collectors)
+    skipped = tuple(c.name for c in loaded.config.collectors if c.kind in options.skip_kinds)
+    collectors = [c for c in loaded.config.collectors if c.kind not in options.skip_kinds]
     first = [c for c in collectors if not COLLECTORS[c.kind].reads_upstream]
     second = [c for c in collectors if COLLECTORS[c.kind].reads_upstream]
     resources: list[Resource] = []
@@ -79,7 +83,7 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
                 not_checked.append(item)
             else:
                 resources.append(_normalised(item))
-    return Snapshot(loaded.config.project, utc_now(), fingerprint.key_id, tuple(resources), tuple(not_checked))
+    return Snapshot(loaded.config.project, utc_now(), fingerprint.key_id, tuple(resources), tuple(not_checked), skipped)
 
 
 def _run_wave(
@@ -105,6 +109,7 @@ def _run_wave(
             retries=config.retries.policy(),
             progress=options.progress,
             emulator_hosts=options.emulator_hosts,
+            environ=options.environ,
             upstream=tuple(r for r in upstream if r.kind in spec.reads_upstream),
         )
         return spec.collect(settings, ctx)
@@ -139,13 +144,14 @@ class _Accumulator:
 def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, started: float) -> Result:
     config = loaded.config
     globs = loaded.ignore_globs
-    kinds = {c.name: COLLECTORS[c.kind].resource_kind for c in config.collectors}
+    kinds = {c.name: COLLECTORS[c.kind].resource_kind for c in config.collectors if c.name not in snapshot.skipped}
     live = {(r.source, r.resource): r for r in snapshot.resources if r.source in kinds}
     acc = _Accumulator([], [])
     for source, kind in kinds.items():
         _evaluate_source(source, kind, live, snapshot.not_checked, baselines, globs, acc)
     acc.findings.extend(_hygiene(r for r in live.values()))
-    acc.findings.extend(run_checks(config.checks, live))
+    checks = [c for c in config.checks if not _reads_skipped(c, snapshot.skipped)]
+    acc.findings.extend(run_checks(checks, live))
     settings = {c.name: c for c in config.collectors}
     rule_ctx = RuleContext(
         config.project,
@@ -341,6 +347,12 @@ def _location(resource: Resource, address: str) -> str | None:
         if line is not None:
             return f"{resource.origin}:{line}"
     return resource.origin
+
+
+def _reads_skipped(check: Check, skipped: Sequence[str]) -> bool:
+    """A check over a source the run skipped on purpose is not judged (not failed, not passed)."""
+    addresses = [*(check.equal or []), *([parse_requirement(check.require).address] if check.require else [])]
+    return any(AddressGlob.parse(a).source in skipped for a in addresses)
 
 
 def _located(finding: Finding, loaded: LoadedConfig, baselines: Baselines) -> Finding:

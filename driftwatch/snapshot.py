@@ -50,6 +50,7 @@ def to_json(snapshot: Snapshot) -> str:
             }
             for n in snapshot.not_checked
         ],
+        "skipped": list(snapshot.skipped),
     }
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -100,6 +101,7 @@ def read_snapshot(folder: Path) -> Snapshot:
             str(data["key_id"]),
             resources,
             not_checked,
+            tuple(str(s) for s in data.get("skipped") or ()),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise SnapshotError(

@@ -12,8 +12,10 @@ from driftwatch.cli.state import CURRENT, global_options, say
 from driftwatch.model import SEVERITIES
 
 if TYPE_CHECKING:
+    from driftwatch.collectors.base import Progress
     from driftwatch.config import LoadedConfig
     from driftwatch.model import Result, Severity
+    from driftwatch.pipeline import CollectOptions
 
 FORMAT_NAMES = ("text", "markdown", "html", "json", "sarif", "junit", "github")  # kept equal to RENDERERS by a test
 _format_option = click.option(
@@ -37,6 +39,13 @@ _output_options = [
         help="Write each format as driftwatch.EXT here.",
     ),
 ]
+
+
+def _collect_options(progress: Progress, concurrency: int | None = None) -> CollectOptions:
+    from driftwatch.pipeline import CollectOptions
+
+    skip = frozenset({"probe"}) if CURRENT.no_probes else frozenset()
+    return CollectOptions(concurrency=concurrency, progress=progress, skip_kinds=skip)
 
 
 def _load() -> LoadedConfig:
@@ -103,7 +112,7 @@ def check(
 
     loaded = _load()
     with collecting() as progress:
-        options = pipeline.CollectOptions(concurrency=concurrency, progress=progress)
+        options = _collect_options(progress, concurrency)
         result = pipeline.check(loaded, from_snapshot=from_snapshot, options=options)
     if history_path is not None:
         from driftwatch.delivery.history import record
@@ -153,13 +162,10 @@ def baseline_update(globs: tuple[str, ...], from_snapshot: Path | None) -> int:
     """
     from driftwatch.baseline_update import update_baselines
     from driftwatch.cli.progress import collecting
-    from driftwatch.pipeline import CollectOptions
 
     loaded = _load()
     with collecting() as progress:
-        report = update_baselines(
-            loaded, [*globs], from_snapshot=from_snapshot, options=CollectOptions(progress=progress)
-        )
+        report = update_baselines(loaded, [*globs], from_snapshot=from_snapshot, options=_collect_options(progress))
     for line in report.lines:
         say(line, err=False)
     for line in report.problems:
@@ -180,7 +186,7 @@ def snapshot(out: Path) -> int:
     loaded = _load()
     fingerprint = load_fingerprinter(loaded.baselines_dir)
     with collecting() as progress:
-        taken = pipeline.collect(loaded, fingerprint, pipeline.CollectOptions(progress=progress))
+        taken = pipeline.collect(loaded, fingerprint, _collect_options(progress))
     path = write_snapshot(out, taken)
     say(f"wrote {path}: {len(taken.resources)} resources, {len(taken.not_checked)} not checked")
     for entry in taken.not_checked:
@@ -327,8 +333,9 @@ def explain(failures: tuple[Path, ...], result_file: Path | None, fmt: str) -> i
         result = read_result(result_file)
     else:
         from driftwatch import pipeline
+        from driftwatch.collectors.base import NoProgress
 
-        result = pipeline.check(_load())
+        result = pipeline.check(_load(), options=_collect_options(NoProgress()))
     explanations = triage([f for path in failures for f in read_failures(path)], result)
     if fmt == "json":
         click.echo(
@@ -468,4 +475,27 @@ def comment(
     return 0
 
 
-COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore, history, comment]
+@click.command()
+@global_options
+def probes() -> int:
+    """List what the probes would contact (a dry run: nothing is contacted)."""
+    from driftwatch.collectors.probe import ProbeSettings, public_target, variables
+
+    loaded = _load()
+    listed = 0
+    for settings in loaded.config.collectors:
+        if not isinstance(settings, ProbeSettings):
+            continue
+        for probe in settings.probes:
+            listed += 1
+            uses = ", ".join(f"${{{name}}}" for name in variables(probe))
+            click.echo(
+                f"{settings.name}/{probe.name:<20} {probe.kind:<9} {public_target(probe)}"
+                + (f"  (sends {uses} from the environment)" if uses else "")
+            )
+    if not listed:
+        say("no probes configured")
+    return 0
+
+
+COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore, history, comment, probes]

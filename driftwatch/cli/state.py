@@ -20,6 +20,7 @@ class State:
     verbose: int = 0
     quiet: bool = False
     no_color: bool = False
+    no_probes: bool = False
 
     def color_for(self, stream: Any) -> bool:
         if self.no_color or os.environ.get("NO_COLOR"):
@@ -77,6 +78,13 @@ def global_options(func: F) -> F:
             expose_value=False,
             callback=_store("no_color"),
             help="Never colour the terminal output.",
+        ),
+        click.option(
+            "--no-probes",
+            is_flag=True,
+            expose_value=False,
+            callback=_store("no_probes"),
+            help="Contact no probe target (offline runs); probe resources and checks on them are skipped.",
         ),
     ]
     for option in reversed(options):

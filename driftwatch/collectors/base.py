@@ -90,6 +90,7 @@ class CollectContext:
     emulator_hosts: Mapping[str, str] | None = None
     upstream: Sequence[Resource] = ()
     retries: RetryPolicy = field(default_factory=RetryPolicy)
+    environ: Mapping[str, str] | None = None  # probes' ${VAR} source instead of the process environment
 
 
 Collected = Sequence[Resource | NotChecked]
