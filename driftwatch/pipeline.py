@@ -161,7 +161,8 @@ def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, 
         baselines={(r.source, r.resource): r.document for s in kinds for r in baselines.for_source(s)},
         tags={k: settings[k[0]].tags_for(k[1], r.document) for k, r in live.items()},
     )
-    findings = [_located(f, loaded, baselines) for f in apply_rules(acc.findings, rule_ctx) if not _ignored(f, globs)]
+    located = [_located(f, loaded, baselines) for f in acc.findings]  # before rules rename configured checks
+    findings = [_located(f, loaded, baselines) for f in apply_rules(located, rule_ctx) if not _ignored(f, globs)]
     resources = _final_statuses(acc.resources, findings)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.kind, f.address))
     return Result(
@@ -360,7 +361,7 @@ def _located(finding: Finding, loaded: LoadedConfig, baselines: Baselines) -> Fi
     for a configured check, else the resource's baseline. SARIF needs one."""
     if finding.location is not None:
         return finding
-    if finding.related:  # a configured check: its expectation is written in driftwatch.yaml
+    if finding.rule.startswith("check."):  # a configured check: its expectation is in driftwatch.yaml
         path = loaded.path
     elif baselines.get(finding.source, finding.resource) is not None:
         path = baseline_path(baselines.folder, finding.source, finding.resource)

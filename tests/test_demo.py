@@ -24,7 +24,7 @@ def test_demo_finds_the_staging_drift(cli, tmp_path: Path, monkeypatch) -> None:
     assert statuses["netra-frontend-staging"] == "IN_SYNC"
     # read live through the official clients from the emulator: every resource was seen
     assert statuses["e2e-bypass-key"] == "DRIFTED" and statuses["jwt-secret-key"] == "IN_SYNC"
-    assert "NOT_CHECKED" not in statuses.values() and len(statuses) == 7
+    assert "NOT_CHECKED" not in statuses.values() and len(statuses) == 10
     assert "CRITICAL" in run.out and "reports/demo.html" in run.err  # the summary on stdout, paths on stderr
     for secret in (
         "staging-e2e-bypass-2025",
@@ -70,3 +70,19 @@ def test_demo_names_root_causes_with_their_fix_first(cli, tmp_path: Path) -> Non
     generic = [i for i, f in enumerate(findings) if str(f["rule"]).startswith("generic.")]
     assert max(named) < min(generic, default=len(findings))
     assert all(f["severity"] == "high" for f in findings if f["rule"] in expected_commands)
+
+
+def test_demo_pairs_behaviour_drift_with_its_config_cause(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("demo", cwd=tmp_path).code == 1
+    findings = json.loads((tmp_path / "reports" / "demo.json").read_text())["findings"]
+    by_rule = {f["rule"]: f for f in findings}
+    subprotocol = by_rule["probe.subprotocol-lost"]
+    assert subprotocol["message"] == (
+        "WebSocket probe backend-ws no longer negotiates subprotocol `jwt-auth` (now: none). Same run, Cloud Run "
+        "settings drifted on netra-backend-staging: template.session_affinity, template.timeout."
+    )
+    auth = by_rule["probe.auth-rejected"]
+    assert auth["severity"] == "critical" and auth["address"] == "probes/auth-e2e:status"
+    assert auth["message"].endswith("Same run, the e2e-bypass-key check fails on netra-auth-service.")
+    latency = by_rule["probe.latency-budget"]
+    assert latency["address"] == "probes/redis:latency_ms" and latency["actual"] >= 400

@@ -53,7 +53,8 @@ class Probe(BaseModel):
     def _one_target(self) -> Probe:
         if sum(t is not None for t in (self.http, self.websocket, self.tcp)) != 1:
             raise ValueError("a probe needs exactly one of `http`, `websocket` or `tcp`")
-        if self.tcp is not None and not re.fullmatch(r"[^\s:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5}", self.tcp):
+        tcp = self.tcp
+        if tcp is not None and "${" not in tcp and not re.fullmatch(r"[^\s:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5}", tcp):
             raise ValueError("`tcp` is HOST:PORT")
         return self
 
@@ -64,10 +65,6 @@ class Probe(BaseModel):
     @property
     def target(self) -> str:
         return self.http or self.websocket or self.tcp or ""
-
-    @property
-    def host(self) -> str:
-        return self.tcp.rsplit(":", 1)[0].strip("[]") if self.tcp else urlsplit(self.target).hostname or ""
 
 
 class ProbeSettings(CollectorSettings):
@@ -130,11 +127,14 @@ def _classify(exc: BaseException) -> str:
 
 
 def public_target(probe: Probe) -> str:
-    """The target without userinfo or query (either may carry a credential)."""
+    """The target as configured (`${VAR}` unexpanded), without userinfo or query (credentials)."""
     if probe.tcp:
         return probe.tcp
-    parts = urlsplit(probe.target)
-    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    target = probe.target.split("#", 1)[0].split("?", 1)[0]
+    parts = urlsplit(target)
+    if "@" in parts.netloc:
+        target = target.replace(parts.netloc, parts.netloc.rsplit("@", 1)[1], 1)
+    return target
 
 
 def variables(probe: Probe) -> list[str]:
@@ -180,7 +180,7 @@ def _http(probe: Probe, environ: Mapping[str, str], fingerprint: Callable[[str],
 
     headers = {k: _expand(v, environ) for k, v in probe.headers.items()}
     body = _expand_json(probe.json_body, environ) if probe.json_body is not None else None
-    url = probe.target
+    url = _expand(probe.target, environ)
     origin = urlsplit(url).netloc
     with httpx.Client(timeout=probe.timeout_s, follow_redirects=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
@@ -242,7 +242,7 @@ def _websocket(probe: Probe, environ: Mapping[str, str], fingerprint: Callable[[
     headers = {k: _expand(v, environ) for k, v in probe.headers.items()}
     try:
         with connect(
-            probe.target,
+            _expand(probe.target, environ),
             additional_headers=headers,
             subprotocols=probe.subprotocols or None,  # type: ignore[arg-type]
             open_timeout=probe.timeout_s,
@@ -262,6 +262,9 @@ def _websocket(probe: Probe, environ: Mapping[str, str], fingerprint: Callable[[
     except InvalidStatus as exc:
         return {"ok": False, "status": exc.response.status_code, "subprotocol": None, "error": "rejected"}
     except InvalidHandshake as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, EOFError | ConnectionResetError | BrokenPipeError):
+            raise ProbeFailure("closed") from None  # the server hung up mid-handshake
         raise ProbeFailure("handshake", detail=type(exc).__name__) from None
 
 
@@ -269,7 +272,8 @@ def _websocket(probe: Probe, environ: Mapping[str, str], fingerprint: Callable[[
 
 
 def _tcp(probe: Probe, environ: Mapping[str, str], fingerprint: Callable[[str], str]) -> dict[str, Any]:
-    host, port = probe.host, int(str(probe.tcp).rsplit(":", 1)[1])
+    address = _expand(str(probe.tcp), environ)
+    host, port = address.rsplit(":", 1)[0].strip("[]"), int(address.rsplit(":", 1)[1])
     deadline = time.monotonic() + probe.timeout_s
     with socket.create_connection((host, port), timeout=probe.timeout_s) as connection:
         document: dict[str, Any] = {"ok": True}

@@ -27,7 +27,7 @@ NORMALISERS: dict[str, Normaliser] = {
 UNCOMPARED: dict[str, frozenset[str]] = {
     "cloud-run": frozenset({"status"}),
     "secret": frozenset({"status"}),
-    "probe": frozenset({"latency_ms"}),
+    "probe": frozenset({"latency_ms", "ok"}),  # ok is derived from status/error, which are compared
 }
 
 

@@ -7,19 +7,22 @@ rules are what a finding starts as. Detector rules add findings from live state.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from driftwatch.model import Finding
-from driftwatch.rules import cloud_run, secrets, test_config
+from driftwatch.rules import cloud_run, probes, secrets, test_config
 from driftwatch.rules.base import Facts, Rule, RuleContext
 from driftwatch.rules.generic import GENERIC_RULES
 
-SPECIFIC_RULES: tuple[Rule, ...] = (*secrets.RULES, *cloud_run.RULES, *test_config.RULES)
+SPECIFIC_RULES: tuple[Rule, ...] = (*secrets.RULES, *cloud_run.RULES, *probes.RULES, *test_config.RULES)
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in (*SPECIFIC_RULES, *GENERIC_RULES)}
 
 
 def apply_rules(findings: Iterable[Finding], ctx: RuleContext) -> list[Finding]:
     """Refine each finding by the first specific rule that applies, then add what detectors see."""
+    findings = list(findings)
+    ctx = replace(ctx, findings=tuple(findings))
     refined: list[Finding] = []
     for finding in findings:
         facts = Facts(finding, ctx)

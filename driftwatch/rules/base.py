@@ -38,6 +38,7 @@ class RuleContext:
     kinds: Mapping[str, str] = field(default_factory=dict)  # source -> resource kind
     baselines: Mapping[Key, dict[str, Any]] = field(default_factory=dict)
     tags: Mapping[Key, frozenset[str]] = field(default_factory=dict)  # "websocket", "latency-critical"
+    findings: tuple[Finding, ...] = ()  # every finding of the run before refinement, for cross-links
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ def test_sarif_validates_and_carries_every_finding(cli, tmp_path: Path) -> None:
     hygiene = next(r for r in results if r["ruleId"] == "test-config.hygiene")
     located = hygiene["locations"][0]["physicalLocation"]
     assert located["artifactLocation"]["uri"].startswith("tests/e2e/") and located["region"]["startLine"] > 0
-    timeout = next(r for r in results if r["ruleId"] == "cloud-run.websocket-timeout")
+    timeout = next(
+        r for r in results if r["ruleId"] == "cloud-run.websocket-timeout" and r["properties"]["kind"] == "drift"
+    )
     uri = timeout["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "baselines/cloud-run/netra-backend-staging.yaml"
 
@@ -59,7 +61,7 @@ def test_junit_parses_and_counts_match(cli, tmp_path: Path) -> None:  # type: ig
     }
     assert errored == []
     assert sum(s.failures for s in xml) == len(failed) and sum(s.tests for s in xml) == len(cases)
-    assert {s.name for s in xml} == {"cloud-run", "e2e-config", "secrets"}
+    assert {s.name for s in xml} == {"cloud-run", "e2e-config", "probes", "secrets"}
 
 
 def test_junit_marks_not_checked_as_errors(cli, emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -29,6 +29,13 @@ CONFIG = config_yaml(
       websocket_services: [ws]
       latency_critical_services: [fast]
     - {name: e2e, kind: test-config, files: [e2e.env]}
+    - name: probes
+      kind: probe
+      probes:
+        - {name: ws, websocket: "ws://127.0.0.1:9/ws", subprotocols: [jwt-auth], service: ws}
+        - {name: auth, http: "http://127.0.0.1:9/auth", service: api}
+        - {name: redis, tcp: "127.0.0.1:9"}
+        - {name: site, http: "https://127.0.0.1:9/"}
     """
 )
 State = dict[tuple[str, str], dict[str, Any]]
@@ -61,6 +68,10 @@ def base_state() -> State:
         ("run", "ws"): ws,
         ("run", "fast"): fast,
         ("e2e", "e2e.env"): {"KEY": "fp:000000000001", "API_URL": "https://api.a.run.app"},
+        ("probes", "ws"): {"kind": "websocket", "ok": True, "status": 101, "subprotocol": "jwt-auth", "latency_ms": 5},
+        ("probes", "auth"): {"kind": "http", "ok": True, "status": 200, "latency_ms": 5},
+        ("probes", "redis"): {"kind": "tcp", "ok": True, "latency_ms": 5},
+        ("probes", "site"): {"kind": "http", "ok": True, "status": 200, "cert_expires": "2099-01-01", "latency_ms": 5},
     }
 
 
@@ -260,6 +271,37 @@ CASES = [
         checks='checks:\n  - {name: t, require: "run/api:template.timeout >= 60s"}\n',
     ),
 ]
+
+
+def _probe(name: str, **fields: Any) -> Callable[[State], None]:
+    return lambda s: s[("probes", name)].update(fields)
+
+
+def _cert_in(days: int) -> Callable[[State], None]:
+    when = (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).strftime("%Y-%m-%d")
+    return _probe("site", cert_expires=when)
+
+
+CASES += [
+    Case(
+        "probe.subprotocol-lost",
+        with_change(_probe("ws", subprotocol=None)),
+        command=f"gcloud run services describe ws {FLAGS} --format=yaml(spec.template)",
+    ),
+    Case(
+        "probe.auth-rejected",
+        with_change(_probe("auth", status=401, ok=False)),
+        command=f"gcloud run services describe api {FLAGS}",
+    ),
+    Case("probe.unreachable", with_change(_probe("redis", ok=False, error="refused"))),
+    Case("probe.status-changed", with_change(_probe("site", status=503, ok=False))),
+    Case(
+        "probe.latency-budget",
+        with_change(_probe("redis", latency_ms=500)),
+        checks='checks:\n  - {name: redis-fast, require: "probes/redis:latency_ms < 100"}\n',
+    ),
+    Case("probe.cert-expiring", with_change(_cert_in(3)), quiet=with_change(_cert_in(90))),
+]
 CASES += [
     Case("test-config.hygiene", base_state, literals=("KEY",)),
     Case("generic.not-checked", with_change(lambda s: s.pop(("run", "fast"))), unreadable=("fast",)),
@@ -267,7 +309,7 @@ CASES += [
 
 
 def to_snapshot(state: State, literals: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    kinds = {"secrets": "secret", "run": "cloud-run", "e2e": "test-config"}
+    kinds = {"secrets": "secret", "run": "cloud-run", "e2e": "test-config", "probes": "probe"}
     resources = [
         {"source": s, "resource": r, "kind": kinds[s], "document": copy.deepcopy(doc)} for (s, r), doc in state.items()
     ]
