@@ -101,6 +101,25 @@ AUTH_REJECTED = Rule(
     explains=(r"invalid (e2e )?bypass key", r"\b401\b", r"\b403\b", r"unauthori[sz]ed", r"forbidden"),
 )
 
+
+def _detect_failing(ctx: RuleContext) -> list[Finding]:
+    """A probe that fails now is a finding even when its baseline recorded the same failure."""
+    findings = []
+    for (source, name), document in sorted(ctx.documents.items()):
+        error = document.get("error") if ctx.kinds.get(source) == KIND else None
+        if error is None or document.get("status") in AUTH_STATUSES:
+            continue
+        findings.append(
+            UNREACHABLE.detected(
+                f"{source}/{name}:error",
+                expected="an answer",
+                actual=error,
+                message=f"Probe {name} failed: {error} ({document.get('kind', 'probe')} {document.get('target', '')}).",
+            )
+        )
+    return findings
+
+
 UNREACHABLE = Rule(
     "probe.unreachable",
     "high",
@@ -116,6 +135,7 @@ UNREACHABLE = Rule(
     hint="The target is down or unreachable from here: for private IPs (Redis, databases) check the VPC "
     "connector and egress of the services that reach it.",
     explains=(r"connection (refused|reset|failed)", r"ECONNREFUSED", r"redis", r"time(d)? ?out", r"unreachable"),
+    detect=_detect_failing,
 )
 
 STATUS_CHANGED = Rule(

@@ -188,6 +188,10 @@ def test_unreachable_targets_are_findings_within_their_timeout(cli, tmp_path: Pa
         "cut-ws": "closed",
         "refused-ws": "refused",
     }
+    run = cli("check", "-f", "json", cwd=tmp_path)  # in sync with a failing baseline, still failing
+    failing = {f["resource"]: f for f in json.loads(run.out)["findings"] if f["rule"] == "probe.unreachable"}
+    assert run.code == 1 and set(failing) == set(errors)
+    assert failing["cut-ws"]["message"] == f"Probe cut-ws failed: closed (websocket ws://127.0.0.1:{cut}/ws)."
     silent.close()
     closer.close()
 
