@@ -20,7 +20,7 @@ from driftwatch.collectors.base import CollectorSettings, RetryPolicy
 from driftwatch.errors import AddressError, ConfigError
 from driftwatch.expressions import parse_requirement
 from driftwatch.fsutil import read_text_capped
-from driftwatch.model import Severity
+from driftwatch.severity import Severity
 
 CONFIG_NAME = "driftwatch.yaml"
 MAX_CONFIG_BYTES = 2_000_000

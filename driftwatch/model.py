@@ -13,14 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftwatch.address import Address
-
-Severity = Literal["critical", "high", "medium", "low", "info"]
-SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
-
-
-def severity_rank(severity: Severity) -> int:
-    """Higher is worse: critical=4 ... info=0."""
-    return len(SEVERITIES) - 1 - SEVERITIES.index(severity)
+from driftwatch.severity import Severity, severity_rank
 
 
 class ResourceStatus(StrEnum):

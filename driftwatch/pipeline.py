@@ -22,7 +22,6 @@ from driftwatch.errors import DriftwatchError, SnapshotError
 from driftwatch.expressions import parse_requirement
 from driftwatch.fingerprint import Fingerprinter, load_fingerprinter
 from driftwatch.model import (
-    SEVERITIES,
     ChangeStatus,
     Finding,
     FindingCounts,
@@ -33,12 +32,12 @@ from driftwatch.model import (
     Result,
     Snapshot,
     Summary,
-    severity_rank,
 )
 from driftwatch.normalise import normalise
 from driftwatch.rules import apply_rules
 from driftwatch.rules.base import Rule, RuleContext, accept_command, make_finding
 from driftwatch.rules.generic import DRIFT, HYGIENE, NOT_CHECKED, RESOURCE_ADDED, RESOURCE_REMOVED
+from driftwatch.severity import SEVERITIES, severity_rank
 from driftwatch.snapshot import read_snapshot
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from driftwatch.errors import InputFileError
 from driftwatch.fsutil import read_text_capped
-from driftwatch.model import Finding, Result, severity_rank
+from driftwatch.model import Finding, Result
 from driftwatch.rules import RULES
+from driftwatch.severity import severity_rank
 
 MAX_INPUT_BYTES = 32 * 1024 * 1024
 

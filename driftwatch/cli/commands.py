@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 import click
 
 from driftwatch.cli.state import CURRENT, global_options, say
-from driftwatch.model import SEVERITIES
+from driftwatch.severity import SEVERITIES
 
 if TYPE_CHECKING:
     from driftwatch.collectors.base import Progress
     from driftwatch.config import LoadedConfig
-    from driftwatch.model import Result, Severity
+    from driftwatch.model import Result
     from driftwatch.pipeline import CollectOptions
+    from driftwatch.severity import Severity
 
 FORMAT_NAMES = ("text", "markdown", "html", "json", "sarif", "junit", "github")  # kept equal to RENDERERS by a test
 _format_option = click.option(
@@ -385,7 +386,7 @@ def ignore(address: str, reason: str) -> int:
 def history(path: Path, runs: int) -> int:
     """Print the trend of open findings per severity across recorded runs."""
     from driftwatch.delivery.history import trend
-    from driftwatch.model import SEVERITIES
+    from driftwatch.severity import SEVERITIES
 
     points = trend(path, runs)
     click.echo(f"{'run':<22}" + "".join(f"{s:>10}" for s in SEVERITIES) + "   total")

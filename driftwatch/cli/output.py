@@ -10,8 +10,9 @@ import click
 
 from driftwatch.cli.state import CURRENT, say
 from driftwatch.fsutil import atomic_write_text
-from driftwatch.model import Result, Severity
+from driftwatch.model import Result
 from driftwatch.renderers import RENDERERS, RenderOptions
+from driftwatch.severity import Severity
 
 DEFAULT_FILE_FORMATS = ("json", "markdown", "html")
 

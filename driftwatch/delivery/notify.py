@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from driftwatch.model import SEVERITIES, Result
+from driftwatch.model import Result
+from driftwatch.severity import SEVERITIES
 
 MAX_ATTEMPTS = 4
 MAX_LISTED = 10

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from driftwatch.model import Result, Severity
+from driftwatch.model import Result
 from driftwatch.renderers.base import Renderer, RenderOptions
+from driftwatch.severity import Severity
 
 COMMANDS: dict[Severity, str] = {
     "critical": "error",

@@ -8,8 +8,9 @@ import re
 from typing import Any
 
 from driftwatch import __version__
-from driftwatch.model import Finding, Result, Severity
+from driftwatch.model import Finding, Result
 from driftwatch.renderers.base import Renderer, RenderOptions
+from driftwatch.severity import Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS: dict[Severity, str] = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}

@@ -10,8 +10,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from driftwatch.model import SEVERITIES, Finding, History, Result
+from driftwatch.model import Finding, History, Result
 from driftwatch.renderers.base import compact, pretty
+from driftwatch.severity import SEVERITIES
 
 
 @lru_cache(maxsize=2)

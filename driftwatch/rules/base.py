@@ -21,7 +21,8 @@ from functools import cached_property
 from typing import Any
 
 from driftwatch.address import Address, format_path, get_path, path_matches
-from driftwatch.model import ChangeStatus, Finding, FindingKind, Severity, finding_id, severity_rank
+from driftwatch.model import ChangeStatus, Finding, FindingKind, finding_id
+from driftwatch.severity import Severity, severity_rank
 
 Key = tuple[str, str]  # (source, resource)
 PLACEHOLDER = "VALUE"

@@ -23,15 +23,21 @@ def drifted(cli, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     return tmp_path
 
 
-def test_help_and_report_do_not_import_google_clients(drifted: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_help_report_and_offline_check_do_not_import_google_clients(drifted: Path, cli) -> None:  # type: ignore[no-untyped-def]
     cli("check", "-f", "json", "-o", "result.json", cwd=drifted)
+    cli("snapshot", "--out", "snap", cwd=drifted)
     probe = (
         "import sys\nfrom driftwatch.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "bad = [m for m in sys.modules if m.startswith(('google.cloud', 'grpc'))]\n"
         "print('IMPORTED', bad, file=sys.stderr)\n"
     )
-    for args in (["--help"], ["check", "--help"], ["report", "result.json", "--format", "html"]):
+    for args in (
+        ["--help"],
+        ["check", "--help"],
+        ["report", "result.json", "--format", "html"],
+        ["check", "--from-snapshot", "snap", "--format", "sarif"],
+    ):
         proc = subprocess.run([sys.executable, "-c", probe, *args], cwd=drifted, capture_output=True, text=True)
         assert "IMPORTED []" in proc.stderr, (args, proc.stderr)
 
