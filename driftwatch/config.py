@@ -75,6 +75,7 @@ class RateLimits(_Strict):
     secretmanager_read: int = Field(600, ge=1, description="read requests per minute per project")
     secretmanager_access: int = Field(90_000, ge=1, description="access requests per minute per project")
     run_read: int = Field(1000, ge=1, description="Cloud Run read requests per minute per project")
+    burst: int = Field(20, ge=1, description="requests a quota may spend at once before pacing starts")
 
 
 class Retries(_Strict):

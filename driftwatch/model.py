@@ -79,6 +79,7 @@ class Snapshot:
     resources: tuple[Resource, ...]
     not_checked: tuple[NotChecked, ...] = ()
     skipped: tuple[str, ...] = ()  # sources deliberately not collected (`--no-probes`): not judged
+    requests: dict[str, int] = field(default_factory=dict)  # API requests per quota class
 
 
 def finding_id(rule: str, address: str) -> str:
@@ -170,6 +171,7 @@ class Result(_Frozen):
     resources: list[ResourceResult]
     findings: list[Finding]
     history: History | None = None
+    requests: dict[str, int] = Field(default_factory=dict)  # API requests per quota class (live runs)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from driftwatch import __version__
 from driftwatch.address import Address, AddressGlob, format_path, get_path, parse_path, resource_matches
 from driftwatch.baselines import Baselines, baseline_path, load_baselines
 from driftwatch.checks import run_checks
 from driftwatch.collectors import COLLECTORS
-from driftwatch.collectors.base import CollectContext, CollectorSettings, NoProgress, Progress
+from driftwatch.collectors.base import (
+    CollectContext,
+    CollectorSettings,
+    CollectorSpec,
+    NoProgress,
+    Progress,
+    RequestCounter,
+)
 from driftwatch.config import Check, LoadedConfig
 from driftwatch.diff import diff_documents
 from driftwatch.errors import DriftwatchError, SnapshotError
@@ -64,59 +72,78 @@ class CollectOptions:
 
 
 def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOptions | None = None) -> Snapshot:
-    """Run the collectors at once (each bounds its own calls) and normalise what they return.
+    """Run every collector at once (each bounds its own calls) and normalise what they return.
 
-    Collectors that read other kinds' resources (secrets need the versions Cloud Run pins)
-    run in a second wave, after the first wave's resources are normalised.
+    A collector that reads other kinds (secrets need the versions Cloud Run pins) gets an
+    `upstream()` that waits for those collectors; it runs in parallel with them until it calls it.
     """
     options = options or CollectOptions()
-    skipped = tuple(c.name for c in loaded.config.collectors if c.kind in options.skip_kinds)
-    collectors = [c for c in loaded.config.collectors if c.kind not in options.skip_kinds]
-    first = [c for c in collectors if not COLLECTORS[c.kind].reads_upstream]
-    second = [c for c in collectors if COLLECTORS[c.kind].reads_upstream]
-    resources: list[Resource] = []
-    not_checked: list[NotChecked] = []
-    for wave in (first, second):
-        for item in _run_wave(loaded, fingerprint, options, wave, tuple(resources)):
-            if isinstance(item, NotChecked):
-                not_checked.append(item)
-            else:
-                resources.append(_normalised(item))
-    return Snapshot(loaded.config.project, utc_now(), fingerprint.key_id, tuple(resources), tuple(not_checked), skipped)
+    config = loaded.config
+    skipped = tuple(c.name for c in config.collectors if c.kind in options.skip_kinds)
+    collectors = [c for c in config.collectors if c.kind not in options.skip_kinds]
+    requests = RequestCounter()
+    if not collectors:
+        return Snapshot(config.project, utc_now(), fingerprint.key_id, (), (), skipped)
+    with ThreadPoolExecutor(max_workers=len(collectors), thread_name_prefix="collect") as pool:
+        futures: dict[str, Future[list[Resource | NotChecked]]] = {}
+
+        def upstream_of(kinds: tuple[str, ...]) -> Callable[[], Sequence[Resource]]:
+            def wait() -> Sequence[Resource]:
+                producers = [c.name for c in collectors if COLLECTORS[c.kind].resource_kind in kinds]
+                return [r for name in producers for r in futures[name].result() if isinstance(r, Resource)]
+
+            return wait
+
+        for settings in collectors:
+            spec = COLLECTORS[settings.kind]
+            ctx = _context(loaded, fingerprint, options, settings, requests, upstream_of(spec.reads_upstream))
+            futures[settings.name] = pool.submit(_collect_one, spec, settings, ctx)
+        outputs = [futures[c.name].result() for c in collectors]
+    resources = [r for output in outputs for r in output if isinstance(r, Resource)]
+    not_checked = [n for output in outputs for n in output if isinstance(n, NotChecked)]
+    return Snapshot(
+        config.project,
+        utc_now(),
+        fingerprint.key_id,
+        tuple(resources),
+        tuple(not_checked),
+        skipped,
+        dict(sorted(requests.counts.items())),
+    )
 
 
-def _run_wave(
+def _collect_one(
+    spec: CollectorSpec[Any], settings: CollectorSettings, ctx: CollectContext
+) -> list[Resource | NotChecked]:
+    """One collector's output, normalised (so downstream collectors read normalised documents)."""
+    return [item if isinstance(item, NotChecked) else _normalised(item) for item in spec.collect(settings, ctx)]
+
+
+def _context(
     loaded: LoadedConfig,
     fingerprint: Fingerprinter,
     options: CollectOptions,
-    collectors: Sequence[CollectorSettings],
-    upstream: Sequence[Resource],
-) -> list[Resource | NotChecked]:
+    settings: CollectorSettings,
+    requests: RequestCounter,
+    upstream: Callable[[], Sequence[Resource]],
+) -> CollectContext:
     config = loaded.config
     globs = loaded.ignore_globs
-
-    def run_one(settings: CollectorSettings) -> Sequence[Resource | NotChecked]:
-        spec = COLLECTORS[settings.kind]
-        ctx = CollectContext(
-            config_dir=loaded.dir,
-            project=config.project,
-            region=config.region,
-            fingerprint=fingerprint,
-            concurrency=options.concurrency or settings.concurrency or config.concurrency,
-            skip_resource=lambda source, name: whole_resource_ignored(globs, source, name),
-            rate_limits=config.rate_limits.model_dump(),
-            retries=config.retries.policy(),
-            progress=options.progress,
-            emulator_hosts=options.emulator_hosts,
-            environ=options.environ,
-            upstream=tuple(r for r in upstream if r.kind in spec.reads_upstream),
-        )
-        return spec.collect(settings, ctx)
-
-    if not collectors:
-        return []
-    with ThreadPoolExecutor(max_workers=len(collectors), thread_name_prefix="collect") as pool:
-        return [item for output in pool.map(run_one, collectors) for item in output]
+    return CollectContext(
+        config_dir=loaded.dir,
+        project=config.project,
+        region=config.region,
+        fingerprint=fingerprint,
+        concurrency=options.concurrency or settings.concurrency or config.concurrency,
+        skip_resource=lambda source, name: whole_resource_ignored(globs, source, name),
+        rate_limits=config.rate_limits.model_dump(),
+        retries=config.retries.policy(),
+        progress=options.progress,
+        emulator_hosts=options.emulator_hosts,
+        environ=options.environ,
+        upstream=upstream,
+        requests=requests,
+    )
 
 
 def _normalised(resource: Resource) -> Resource:
@@ -172,6 +199,7 @@ def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, 
         summary=summarise(resources, findings),
         resources=sorted(resources, key=lambda r: (r.source, r.resource)),
         findings=findings,
+        requests=dict(snapshot.requests),
     )
 
 

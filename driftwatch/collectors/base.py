@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,18 @@ class RetryPolicy:
         return rng.uniform(0, ceiling)
 
 
+class RequestCounter:
+    """API requests made, per quota class (`secretmanager_read`, ...): reported in the result."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, quota: str) -> None:
+        with self._lock:
+            self.counts[quota] = self.counts.get(quota, 0) + 1
+
+
 class Progress(Protocol):
     """Where collectors report how far they are; the CLI draws it, tests may count it."""
 
@@ -74,8 +87,9 @@ class NoProgress:
 class CollectContext:
     """What a collector may know about the run; nothing about other stages.
 
-    `upstream` holds the normalised resources of the kinds a collector's spec asked to see
-    first (the secret collector reads which versions Cloud Run services pin).
+    `upstream()` returns the normalised resources of the kinds a collector's spec reads (the
+    secret collector reads which versions Cloud Run services pin); it blocks until those
+    collectors finish, so a collector calls it as late as it can and runs in parallel until then.
     `emulator_hosts` replaces the process environment for `*_EMULATOR_HOST` when set.
     """
 
@@ -88,7 +102,8 @@ class CollectContext:
     rate_limits: Mapping[str, int] = field(default_factory=dict)  # quota name -> requests per minute
     progress: Progress = field(default_factory=NoProgress)
     emulator_hosts: Mapping[str, str] | None = None
-    upstream: Sequence[Resource] = ()
+    upstream: Callable[[], Sequence[Resource]] = lambda: ()
+    requests: RequestCounter = field(default_factory=lambda: RequestCounter())
     retries: RetryPolicy = field(default_factory=RetryPolicy)
     environ: Mapping[str, str] | None = None  # probes' ${VAR} source instead of the process environment
 

@@ -66,18 +66,22 @@ class GcpFailure(Exception):
         return self.api_status == "FAILED_PRECONDITION"
 
 
+DEFAULT_BURST = 20
+
+
 class RateLimiter:
-    """A token bucket: `per_minute` requests, at most a minute's worth in one burst."""
+    """A token bucket: `per_minute` requests on average, at most `burst` at once."""
 
     def __init__(
         self,
         per_minute: int,
+        burst: int = DEFAULT_BURST,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.rate = per_minute / 60.0
-        self.capacity = float(per_minute)
+        self.capacity = float(max(1, min(burst, per_minute)))
         self.tokens = self.capacity
         self._clock = clock
         self._sleep = sleep
@@ -101,14 +105,17 @@ class RateLimiter:
         return wait
 
 
-_LIMITERS: dict[tuple[str, str, int], RateLimiter] = {}
+_LIMITERS: dict[tuple[str, str, int, int], RateLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
-def limiter_for(bucket: str, project: str, per_minute: int) -> RateLimiter:
+def limiter_for(bucket: str, project: str, per_minute: int, burst: int = DEFAULT_BURST) -> RateLimiter:
     """One bucket per API quota and project for the whole process, as Google counts them."""
+    key = (bucket, project, per_minute, burst)
     with _LIMITERS_LOCK:
-        return _LIMITERS.setdefault((bucket, project, per_minute), RateLimiter(per_minute))
+        if key not in _LIMITERS:
+            _LIMITERS[key] = RateLimiter(per_minute, burst)
+        return _LIMITERS[key]
 
 
 class ApiCaller:
@@ -125,11 +132,12 @@ class ApiCaller:
     def call(self, quota: str, fn: Callable[[float], T]) -> T:
         """`fn(timeout)` with retries on 429/5xx/connection errors; raises GcpFailure."""
         per_minute = self.ctx.rate_limits.get(quota, 600)
-        limiter = limiter_for(quota, self.project, per_minute)
+        limiter = limiter_for(quota, self.project, per_minute, self.ctx.rate_limits.get("burst", DEFAULT_BURST))
         started = time.monotonic()
         attempt = 0
         while True:
             limiter.acquire()
+            self.ctx.requests.add(quota)
             try:
                 return fn(self.policy.timeout_s)
             except Exception as exc:  # classified below; nothing escapes unclassified

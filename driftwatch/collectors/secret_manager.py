@@ -52,14 +52,13 @@ def build_document(
     latest: Mapping[str, Any] | None,
     value: str | None,
     versions: Mapping[str, Mapping[str, Any]] | None = None,
-    pinned: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A secret's document (CONTRACT section 3) from its REST metadata and what was read.
 
     `latest` is the version Secret Manager resolves `latest` to (the newest, whatever its
-    state); `value` the fingerprint of its payload when it is ENABLED. `pinned` holds the
-    versions Cloud Run services read by number or alias: kept under `status.` for checks,
-    never compared, so a redeploy pinning another version is not drift of the secret.
+    state); `value` the fingerprint of its payload when it is ENABLED. Versions Cloud Run
+    services pin by number or alias are added later under `status.versions` (see `pin`): kept
+    for checks, never compared, so a redeploy pinning another version is not drift of the secret.
     """
     document: dict[str, Any] = {k: v for k, v in secret.items() if k not in ("versions", "name")}
     if latest is not None:
@@ -68,8 +67,6 @@ def build_document(
         document["value"] = value
     if versions is not None:
         document["versions"] = {k: dict(v) for k, v in versions.items()}
-    if pinned:
-        document["status"] = {"versions": {k: dict(v) for k, v in sorted(pinned.items())}}
     return document
 
 
@@ -132,11 +129,11 @@ def collect(settings: SecretManagerSettings, ctx: CollectContext) -> Collected:
     missing = not_found(settings.name, settings.secrets, found, RESOURCE_KIND, ctx, _not_found_reason(settings))
     ctx.progress.planned(settings.name, len(found))
     reader = _SecretReader(client, caller, project, ctx, settings)
-    pins = pinned_versions(r for r in ctx.upstream if r.kind == "cloud-run")
-    read = bounded_map(
-        lambda item: reader.read(item[0], item[1], pins.get(item[0], set())), found.items(), ctx.concurrency
-    )
-    return [*read, *missing]
+    base = dict(zip(found, bounded_map(lambda item: reader.read(*item), found.items(), ctx.concurrency), strict=True))
+    pins = pinned_versions(r for r in ctx.upstream() if r.kind == "cloud-run")  # waits for Cloud Run only now
+    pinned = [name for name in found if pins.get(name, set()) - {"latest"} and not isinstance(base[name], NotChecked)]
+    extra = dict(zip(pinned, bounded_map(lambda n: reader.pin(base[n], pins[n]), pinned, ctx.concurrency), strict=True))
+    return [*(extra.get(name, item) for name, item in base.items()), *missing]
 
 
 def _not_found_reason(settings: SecretManagerSettings) -> str:
@@ -164,18 +161,29 @@ class _SecretReader:
         self.ctx = ctx
         self.settings = settings
 
-    def read(self, name: str, secret: dict[str, Any], pins: set[str]) -> Resource | NotChecked:
+    def read(self, name: str, secret: dict[str, Any]) -> Resource | NotChecked:
         parent = f"projects/{self.project}/secrets/{name}"
         try:
             versions = self._all_versions(parent) if self.settings.versions == "all" else None
             latest, value = self._latest(parent, versions)
-            pinned = {ref: self._version(parent, ref, versions) for ref in sorted(pins - {"latest"})}
         except GcpFailure as failure:
             self.ctx.progress.failed(self.settings.name)
             return NotChecked(self.settings.name, name, RESOURCE_KIND, failure.reason, missing=failure.missing)
         self.ctx.progress.advanced(self.settings.name)
-        document = build_document(secret, latest=latest, value=value, versions=versions, pinned=pinned)
+        document = build_document(secret, latest=latest, value=value, versions=versions)
         return Resource(self.settings.name, name, RESOURCE_KIND, document)
+
+    def pin(self, resource: Resource | NotChecked, pins: set[str]) -> Resource | NotChecked:
+        """Add the versions collected services pin (numbers, aliases) under `status.versions`."""
+        assert isinstance(resource, Resource)
+        parent = f"projects/{self.project}/secrets/{resource.resource}"
+        versions = resource.document.get("versions")
+        try:
+            pinned = {ref: self._version(parent, ref, versions) for ref in sorted(pins - {"latest"})}
+        except GcpFailure as failure:
+            return NotChecked(self.settings.name, resource.resource, RESOURCE_KIND, failure.reason)
+        document = {**resource.document, "status": {"versions": pinned}}
+        return Resource(resource.source, resource.resource, RESOURCE_KIND, document)
 
     def _all_versions(self, parent: str) -> dict[str, dict[str, Any]]:
         listed = pages(

@@ -23,10 +23,10 @@ class FakeTime:
         self.now += seconds
 
 
-def test_rate_limiter_allows_a_minutes_burst_then_paces() -> None:
+def test_rate_limiter_allows_its_burst_then_paces() -> None:
     fake = FakeTime()
-    limiter = RateLimiter(600, clock=fake.clock, sleep=fake.sleep)
-    for _ in range(600):
+    limiter = RateLimiter(600, 20, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(20):
         assert limiter.acquire() == 0.0
     waits = [limiter.acquire() for _ in range(10)]
     assert waits == pytest.approx([0.1] * 10)  # 600 a minute: one every 0.1 s once the burst is spent
@@ -35,7 +35,7 @@ def test_rate_limiter_allows_a_minutes_burst_then_paces() -> None:
 
 def test_rate_limiter_refills_while_idle() -> None:
     fake = FakeTime()
-    limiter = RateLimiter(60, clock=fake.clock, sleep=fake.sleep)
+    limiter = RateLimiter(60, 60, clock=fake.clock, sleep=fake.sleep)
     for _ in range(60):
         limiter.acquire()
     fake.now += 5.0  # five tokens come back

@@ -255,3 +255,20 @@ def test_snapshot_then_offline_check_gives_the_live_findings(cli, emulator, tmp_
 
     assert essence(live) == essence(offline) and len(essence(live)) == 3
     assert live["resources"] == offline["resources"]
+
+
+def test_default_plan_is_one_access_per_secret_and_few_reads(cli, emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    state = gcp_state(
+        [secret(f"s{i:03d}", ("DISABLED", "old"), ("ENABLED", f"v{i}")) for i in range(40)],
+        [service(f"svc-{i}") for i in range(5)],
+    )
+    server = emulator(state, latency_s=0.02)
+    root = project(tmp_path, secrets="concurrency: 8", run='services: ["svc-*"]')
+    cli("baseline", "update", cwd=root)
+    before = len(server.requests)
+    data = result(cli("check", "-f", "json", cwd=root))
+    assert data["requests"] == {"run_read": 1, "secretmanager_access": 40, "secretmanager_read": 1}
+    assert len(server.requests) - before == 42  # the result counts what was really sent
+    [services] = [r for r in server.requests[before:] if r.path.endswith("/services")]
+    [secrets] = [r for r in server.requests[before:] if r.path.endswith("/secrets")]
+    assert secrets.started < services.ended and services.started < secrets.ended  # in parallel, not in turn
