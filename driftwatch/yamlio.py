@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 MAX_NODES = 200_000  # an alias bomb expands past this long before it hurts
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: ~10x faster
 Loc = tuple[str | int, ...]
 
 
@@ -37,7 +38,7 @@ class LoadedYaml:
 def load(text: str) -> LoadedYaml:
     """Parse one YAML document with SafeLoader, recording the line of every key and item."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         # Only the problem description: the snippet PyYAML attaches may quote a secret.
@@ -48,7 +49,7 @@ def load(text: str) -> LoadedYaml:
         return LoadedYaml(None, {})
     lines: dict[Loc, int] = {}
     _index(node, (), lines, [0])
-    loader = yaml.SafeLoader("")
+    loader = _LOADER("")
     try:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:

@@ -17,7 +17,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -279,7 +279,13 @@ def exact_names(patterns: Sequence[str] | None) -> list[str]:
 
 def pages(caller: ApiCaller, quota: str, request: dict[str, Any], method: Callable[..., Any], field: str) -> list[Any]:
     """Every item of a paged list, one retried call per page (the pager's own would not retry)."""
-    items: list[Any] = []
+    return [item for page in iter_pages(caller, quota, request, method, field) for item in page]
+
+
+def iter_pages(
+    caller: ApiCaller, quota: str, request: dict[str, Any], method: Callable[..., Any], field: str
+) -> Iterator[list[Any]]:
+    """Page by page, so work on the first page can start while the next one is fetched."""
     token = ""
     while True:
         page_request = {**request, "page_token": token} if token else request
@@ -288,10 +294,10 @@ def pages(caller: ApiCaller, quota: str, request: dict[str, Any], method: Callab
             return method(request=r, timeout=timeout, retry=None)
 
         page = caller.call(quota, one_page)
-        items.extend(getattr(page, field))
+        yield list(getattr(page, field))
         token = page.next_page_token
         if not token:
-            return items
+            return
 
 
 def to_json(message: Any) -> dict[str, Any]:

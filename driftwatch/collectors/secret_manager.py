@@ -9,7 +9,8 @@ Payload bytes are fingerprinted inside the call that received them and go no fur
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal
 
 from pydantic import Field
@@ -22,6 +23,7 @@ from driftwatch.collectors.gcp import (
     GcpFailure,
     blind,
     is_glob,
+    iter_pages,
     last_segment,
     make_client,
     not_found,
@@ -117,23 +119,31 @@ def collect(settings: SecretManagerSettings, ctx: CollectContext) -> Collected:
         from google.cloud import secretmanager
 
         client = make_client(SECRET_MANAGER, ctx, secretmanager.SecretManagerServiceClient)
-        caller = ApiCaller(SECRET_MANAGER, ctx, settings.name, project)
-        listed = _list_secrets(client, caller, project, settings)
     except GcpFailure as failure:
         return blind(settings.name, settings.secrets, RESOURCE_KIND, ctx, failure.reason)
-    found = {
-        name: secret
-        for secret in listed
-        if wanted(name := last_segment(secret["name"]), settings.secrets) and not ctx.skip_resource(settings.name, name)
-    }
-    missing = not_found(settings.name, settings.secrets, found, RESOURCE_KIND, ctx, _not_found_reason(settings))
-    ctx.progress.planned(settings.name, len(found))
+    caller = ApiCaller(SECRET_MANAGER, ctx, settings.name, project)
     reader = _SecretReader(client, caller, project, ctx, settings)
-    base = dict(zip(found, bounded_map(lambda item: reader.read(*item), found.items(), ctx.concurrency), strict=True))
+    with ThreadPoolExecutor(max_workers=ctx.concurrency, thread_name_prefix="secrets") as pool:
+        reads: dict[str, Future[Resource | NotChecked]] = {}
+        try:
+            for page in _secret_pages(client, caller, project, settings):  # reading starts with page one
+                wanted_here = [(name, secret) for name, secret in page if _selected(name, settings, ctx)]
+                ctx.progress.planned(settings.name, len(wanted_here))
+                reads.update({name: pool.submit(reader.read, name, secret) for name, secret in wanted_here})
+        except GcpFailure as failure:
+            for future in reads.values():
+                future.cancel()
+            return blind(settings.name, settings.secrets, RESOURCE_KIND, ctx, failure.reason)
+        base = {name: future.result() for name, future in reads.items()}
+    missing = not_found(settings.name, settings.secrets, base, RESOURCE_KIND, ctx, _not_found_reason(settings))
     pins = pinned_versions(r for r in ctx.upstream() if r.kind == "cloud-run")  # waits for Cloud Run only now
-    pinned = [name for name in found if pins.get(name, set()) - {"latest"} and not isinstance(base[name], NotChecked)]
+    pinned = [name for name in base if pins.get(name, set()) - {"latest"} and not isinstance(base[name], NotChecked)]
     extra = dict(zip(pinned, bounded_map(lambda n: reader.pin(base[n], pins[n]), pinned, ctx.concurrency), strict=True))
     return [*(extra.get(name, item) for name, item in base.items()), *missing]
+
+
+def _selected(name: str, settings: SecretManagerSettings, ctx: CollectContext) -> bool:
+    return wanted(name, settings.secrets) and not ctx.skip_resource(settings.name, name)
 
 
 def _not_found_reason(settings: SecretManagerSettings) -> str:
@@ -142,13 +152,14 @@ def _not_found_reason(settings: SecretManagerSettings) -> str:
     return "not found: check the name"
 
 
-def _list_secrets(
+def _secret_pages(
     client: Any, caller: ApiCaller, project: str, settings: SecretManagerSettings
-) -> list[dict[str, Any]]:
+) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     request: dict[str, Any] = {"parent": f"projects/{project}", "page_size": PAGE_SIZE}
     if text := server_filter(settings.secrets, settings.labels):
         request["filter"] = text
-    return [to_json(s) for s in pages(caller, READ, request, client.list_secrets, "secrets")]
+    for page in iter_pages(caller, READ, request, client.list_secrets, "secrets"):
+        yield [(last_segment(s.name), to_json(s)) for s in page]
 
 
 class _SecretReader:
