@@ -75,14 +75,13 @@ def load_baselines(folder: Path) -> Baselines:
 def read_baseline(path: Path) -> Resource:
     text = read_text_capped(path, MAX_BASELINE_BYTES, BaselineError, hint="restore it from version control")
     try:
-        loaded = yamlio.load(text)
+        data = yamlio.load_data(text)
     except yamlio.YamlProblem as exc:
         where = f"{path}:{exc.line}" if exc.line else str(path)
         raise BaselineError(
             f"{where}: {exc.message}",
             hint="fix it, restore it from version control, or rerun `driftwatch baseline update`",
         ) from None
-    data = loaded.data
     problem = _shape_problem(data)
     if problem:
         raise BaselineError(

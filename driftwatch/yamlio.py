@@ -60,6 +60,37 @@ def load(text: str) -> LoadedYaml:
     return LoadedYaml(data, lines)
 
 
+class _FastLoader(_LOADER):  # type: ignore[misc]
+    """One-pass load (libyaml when present) for machine-written files such as baselines:
+    duplicate keys and aliases are refused, since driftwatch never writes either."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise YamlProblem("YAML aliases are not allowed here", node.start_mark.line + 1)
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def load_data(text: str) -> Any:
+    """The data of one YAML document without a line index: about twice as fast as `load`."""
+    try:
+        return yaml.load(text, Loader=_FastLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError:
+        raise YamlProblem("invalid YAML") from None
+
+
 def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], count: list[int]) -> None:
     count[0] += 1
     if count[0] > MAX_NODES:
@@ -80,7 +111,11 @@ def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], count: list[int]) -
 
 
 class _StableDumper(yaml.SafeDumper):
-    """Block style, sorted keys, multi-line strings as literal blocks: diffs read well in a PR."""
+    """Block style, sorted keys, multi-line strings as literal blocks, no aliases: diffs read well
+    in a PR, and what driftwatch writes loads with `load_data`."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -8,7 +8,6 @@ output-only fields are dropped, except `uri`, `urls`, `latest_ready_revision` an
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -79,7 +78,7 @@ DEFAULT_PORT = {"http1": {"container_port": 8080}}
 
 
 def normalise(document: dict[str, Any]) -> dict[str, Any]:
-    doc = drop_unspecified(snake_keys(copy.deepcopy(document), DATA_MAPS))
+    doc = drop_unspecified(snake_keys(document, DATA_MAPS))  # snake_keys builds new containers: no copy needed
     status = {**(doc.get("status") or {}), **{k: doc[k] for k in STATUS_FIELDS if k in doc}}
     doc = drop(doc, (*OUTPUT_ONLY, *STATUS_FIELDS, "status"))
     doc["labels"] = drop(doc.get("labels") or {}, NOISE_LABELS)

@@ -6,7 +6,6 @@ defaults explicit and drops output-only fields so both sides compare cleanly.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from driftwatch.normalise.common import as_int, drop, drop_unspecified, keyed, snake_keys
@@ -16,7 +15,7 @@ OUTPUT_ONLY = ("name", "etag", "create_time", "ttl", "version_destroy_ttl_status
 
 
 def normalise(document: dict[str, Any]) -> dict[str, Any]:
-    doc = drop_unspecified(snake_keys(copy.deepcopy(document), DATA_MAPS))
+    doc = drop_unspecified(snake_keys(document, DATA_MAPS))  # snake_keys builds new containers: no copy needed
     doc = drop(doc, OUTPUT_ONLY)
     doc["labels"] = doc.get("labels") or {}
     doc["annotations"] = doc.get("annotations") or {}
