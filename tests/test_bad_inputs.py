@@ -80,3 +80,15 @@ def test_missing_named_file_is_not_checked_and_exit_2(cli, tmp_path: Path) -> No
     run = cli("check", "-f", "json", cwd=tmp_path)
     assert run.code == 2
     assert '"status": "NOT_CHECKED"' in run.out and "not found: check the path" in run.out
+
+
+def test_baseline_with_duplicate_keys_or_aliases(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    project(tmp_path, "a.env", "A=1\n")
+    assert cli("baseline", "update", cwd=tmp_path).code == 0
+    baseline = tmp_path / "baselines" / "e2e" / "a.env.yaml"
+    original = baseline.read_text()
+    baseline.write_text(original.replace("A: '1'", "A: '1'\n  A: '2'"))
+    assert_one_line_error(cli("check", cwd=tmp_path), "a.env.yaml:6: duplicate key 'A'")
+    aliased = "document:\n  A: &v '1'\n  B: *v\n"
+    baseline.write_text(original.replace("document:\n  A: '1'\n", aliased))
+    assert_one_line_error(cli("check", cwd=tmp_path), "aliases are not allowed")
