@@ -21,8 +21,9 @@ from pathlib import Path
 
 from driftwatch.diff import diff_documents
 from driftwatch.fingerprint import load_fingerprinter
-from driftwatch.model import Address
+from driftwatch.model import Address, Resource, Snapshot
 from driftwatch.normalise import normalise
+from driftwatch.snapshot import write_snapshot
 
 
 def documents(keys: int) -> tuple[dict[str, object], dict[str, object]]:
@@ -68,25 +69,16 @@ def main() -> int:
         key_id = load_fingerprinter(folder / "baselines", create=True).key_id
 
         def snapshot(name: str, drift_every: int) -> None:
-            resources = [
-                {
-                    "source": "run",
-                    "resource": f"svc-{i}",
-                    "kind": "cloud-run",
-                    "document": service(i, "30s" if drift_every and i % drift_every == 0 else "300s"),
-                }
+            resources = tuple(
+                Resource(
+                    "run",
+                    f"svc-{i}",
+                    "cloud-run",
+                    service(i, "30s" if drift_every and i % drift_every == 0 else "300s"),
+                )
                 for i in range(args.resources)
-            ]
-            body = {
-                "schema": "driftwatch/snapshot/v1",
-                "generated_at": "2026-01-01T00:00:00Z",
-                "project": "p",
-                "key_id": key_id,
-                "resources": resources,
-                "not_checked": [],
-            }
-            (folder / name).mkdir()
-            (folder / name / "snapshot.json").write_text(json.dumps(body))
+            )
+            write_snapshot(folder / name, Snapshot("p", "2026-01-01T00:00:00Z", key_id, resources))
 
         snapshot("base", 0)
         snapshot("live", 50)

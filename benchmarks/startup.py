@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,8 @@ import time
 from pathlib import Path
 
 from driftwatch.fingerprint import load_fingerprinter
+from driftwatch.model import Resource, Snapshot
+from driftwatch.snapshot import write_snapshot
 
 
 def best_of(command: list[str], cwd: Path | None = None, runs: int = 5) -> float:
@@ -44,23 +45,8 @@ def main() -> int:
             "version: 1\nproject: p\ncollectors:\n  - {name: e2e, kind: test-config, files: ['*.env']}\n"
         )
         key_id = load_fingerprinter(folder / "baselines", create=True).key_id
-        resources = [
-            {"source": "e2e", "resource": f"f{i}.env", "kind": "test-config", "document": {"A": str(i)}}
-            for i in range(100)
-        ]
-        (folder / "snap").mkdir()
-        (folder / "snap" / "snapshot.json").write_text(
-            json.dumps(
-                {
-                    "schema": "driftwatch/snapshot/v1",
-                    "generated_at": "2026-01-01T00:00:00Z",
-                    "project": "p",
-                    "key_id": key_id,
-                    "resources": resources,
-                    "not_checked": [],
-                }
-            )
-        )
+        resources = tuple(Resource("e2e", f"f{i}.env", "test-config", {"A": str(i)}) for i in range(100))
+        write_snapshot(folder / "snap", Snapshot("p", "2026-01-01T00:00:00Z", key_id, resources))
         update = subprocess.run(
             [*driftwatch, "baseline", "update", "--from-snapshot", "snap"], cwd=folder, capture_output=True, text=True
         )
