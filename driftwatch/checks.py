@@ -15,10 +15,9 @@ from driftwatch.address import Address, AddressGlob, walk
 from driftwatch.config import Check
 from driftwatch.expressions import parse_requirement
 from driftwatch.model import ChangeStatus, Finding, Resource
+from driftwatch.normalise.secret import UNREADABLE_STATES
 from driftwatch.rules.base import make_finding
 from driftwatch.rules.generic import CHECK_EQUAL, CHECK_REQUIRE
-
-UNREADABLE_STATES = ("DISABLED", "DESTROYED", "NOT_FOUND")
 
 
 @dataclass(frozen=True)

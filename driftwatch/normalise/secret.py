@@ -12,6 +12,7 @@ from driftwatch.normalise.common import as_int, drop, drop_unspecified, keyed, s
 
 DATA_MAPS = frozenset({"labels", "annotations", "version_aliases", "versions", "replicas"})
 OUTPUT_ONLY = ("name", "etag", "create_time", "ttl", "version_destroy_ttl_status")
+UNREADABLE_STATES = ("DISABLED", "DESTROYED", "NOT_FOUND")  # a version in these cannot be accessed
 
 
 def normalise(document: dict[str, Any]) -> dict[str, Any]:

@@ -91,7 +91,7 @@ class Facts:
         path = self.path
         env = path[path.index("env") + 1] if "env" in path[:-1] and path[0] == "template" else ""
         return {
-            "project": self.ctx.project or "PROJECT",
+            "project": project_of(self.ctx),
             "region": self.ctx.region or "REGION",
             "resource": f.resource,
             "address": f.address,
@@ -214,8 +214,13 @@ def shell_value(value: Any) -> str:
     return shlex.quote(display(value))
 
 
+def project_of(ctx: RuleContext) -> str:
+    """The project for a command; a visible placeholder when the config names none."""
+    return ctx.project or "PROJECT"
+
+
 def run_flags(ctx: RuleContext) -> str:
-    return f"--region={ctx.region or 'REGION'} --project={ctx.project or 'PROJECT'}"
+    return f"--region={ctx.region or 'REGION'} --project={project_of(ctx)}"
 
 
 def make_finding(

@@ -10,10 +10,10 @@ from typing import Any
 
 from driftwatch.fingerprint import is_fingerprint
 from driftwatch.model import ChangeStatus, Finding
-from driftwatch.rules.base import Facts, Rule, RuleContext, run_flags
+from driftwatch.normalise.secret import UNREADABLE_STATES
+from driftwatch.rules.base import Facts, Rule, RuleContext, project_of, run_flags
 
 KIND = "secret"
-UNREADABLE = ("DISABLED", "DESTROYED", "NOT_FOUND")
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -116,7 +116,7 @@ def _shared_key_message(facts: Facts) -> str:
 def _shared_key_commands(facts: Facts) -> list[str]:
     ref = _secret_ref(facts)
     name = str(ref["secret"]) if ref else facts.finding.resource
-    project = facts.ctx.project or "PROJECT"
+    project = project_of(facts.ctx)
     commands = [f"gcloud secrets versions add {name} --data-file=- --project={project}"]
     if ref is not None:
         env = facts.variables()["env"]
@@ -136,7 +136,7 @@ SHARED_KEY = Rule(
     when=lambda facts: (
         (_secret_ref(facts) is not None or facts.resource_kind == KIND)
         and is_fingerprint(facts.finding.expected)
-        and not str(facts.finding.actual).endswith("cannot read it")
+        and _unreadable_version(facts) is None  # that is secret.version-unreadable's finding
     ),
     message=_shared_key_message,
     hint="Either add the tests' key as a new version and redeploy the service so new instances read it "
@@ -147,20 +147,23 @@ SHARED_KEY = Rule(
 )
 
 
-def _unreadable(facts: Facts) -> bool:
-    if facts.finding.kind == "check":
-        return str(facts.finding.actual).endswith("cannot read it")
-    return str(facts.live_at()) in UNREADABLE
+def _unreadable_version(facts: Facts) -> tuple[str, Version] | None:
+    """(secret, version) when the finding is about a secret version no one can read: the one a
+    Cloud Run env var reads, or a secret's `latest`, looked up in the collected documents."""
+    ref = _secret_ref(facts)
+    if ref is not None:
+        name, reads = str(ref["secret"]), str(ref.get("version", "latest"))
+    elif facts.resource_kind == KIND and facts.path == ("latest", "state"):
+        name, reads = facts.finding.resource, "latest"
+    else:
+        return None
+    version = resolve_ref(facts.ctx, name, reads)
+    return (name, version) if version is not None and version.state in UNREADABLE_STATES else None
 
 
 def _unreadable_commands(facts: Facts) -> list[str]:
-    ref = _secret_ref(facts)
-    name = str(ref["secret"]) if ref else facts.finding.resource
-    version = resolve_ref(facts.ctx, name, str(ref.get("version", "latest")) if ref else "latest")
-    project = facts.ctx.project or "PROJECT"
-    if version is not None and version.state == "DISABLED" and version.number is not None:
-        return [f"gcloud secrets versions enable {version.number} --secret={name} --project={project}"]
-    return [f"gcloud secrets versions add {name} --data-file=- --project={project}"]
+    found = _unreadable_version(facts)
+    return _version_fix(facts.ctx, *found) if found else []
 
 
 def _pins(ctx: RuleContext) -> list[tuple[str, str, str, str]]:
@@ -181,7 +184,7 @@ def _detect_unreadable(ctx: RuleContext) -> list[Finding]:
     findings = []
     for service, address, name, ref in _pins(ctx):
         version = resolve_ref(ctx, name, ref)
-        if version is None or version.state not in UNREADABLE:
+        if version is None or version.state not in UNREADABLE_STATES:
             continue
         findings.append(
             VERSION_UNREADABLE.detected(
@@ -196,7 +199,7 @@ def _detect_unreadable(ctx: RuleContext) -> list[Finding]:
 
 
 def _version_fix(ctx: RuleContext, name: str, version: Version) -> list[str]:
-    project = ctx.project or "PROJECT"
+    project = project_of(ctx)
     if version.state == "DISABLED" and version.number is not None:
         return [f"gcloud secrets versions enable {version.number} --secret={name} --project={project}"]
     return [f"gcloud secrets versions add {name} --data-file=- --project={project}"]
@@ -208,10 +211,7 @@ VERSION_UNREADABLE = Rule(
     ("check", "drift"),
     "A secret version a service reads (or `latest`) is DISABLED or DESTROYED: new instances fail to start.",
     paths=("**",),
-    when=lambda facts: (
-        _unreadable(facts)
-        and (facts.finding.kind == "check" or (facts.resource_kind == KIND and facts.path == ("latest", "state")))
-    ),
+    when=lambda facts: _unreadable_version(facts) is not None,
     hint="Cloud Run resolves the secret when an instance starts; an unreadable version stops new "
     "instances. Re-enable the version, or add a new one and point the service at it.",
     commands=_unreadable_commands,
@@ -228,7 +228,7 @@ def _detect_pinned(ctx: RuleContext) -> list[Finding]:
         reading, latest = resolve_ref(ctx, name, ref), resolve_ref(ctx, name, "latest")
         if reading is None or latest is None or reading.number is None or reading.number == latest.number:
             continue
-        if reading.state in UNREADABLE:
+        if reading.state in UNREADABLE_STATES:
             continue  # secret.version-unreadable says it louder
         env = address.rsplit(".", 1)[-1]
         findings.append(
@@ -303,7 +303,7 @@ def _detect_expiring(ctx: RuleContext, now: dt.datetime | None = None) -> list[F
                 expected=f"more than {EXPIRY_WARNING_DAYS} days",
                 actual=expiry,
                 message=f"Secret {name} expires {expiry[:10]} ({max(days, 0):.0f} days): it is deleted then.",
-                commands=[f"gcloud secrets update {name} --remove-expiration --project={ctx.project or 'PROJECT'}"],
+                commands=[f"gcloud secrets update {name} --remove-expiration --project={project_of(ctx)}"],
             )
         )
     return findings
