@@ -152,10 +152,6 @@ def _parsed_path(pattern: str) -> tuple[str, ...]:
     return tuple(parse_path(pattern))
 
 
-def any_match(globs: Sequence[AddressGlob], address: Address) -> bool:
-    return any(glob.matches(address) for glob in globs)
-
-
 @lru_cache(maxsize=4096)
 def _segment_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(

@@ -32,14 +32,15 @@ class Resolved:
 Documents = Mapping[tuple[str, str], Resource]
 
 
-def run_checks(checks: Iterable[Check], resources: Documents) -> list[Finding]:
+def run_checks(checks: Iterable[Check], resources: Documents, *, location: str | None = None) -> list[Finding]:
+    """Findings of the configured checks; `location` (driftwatch.yaml) is where they are written."""
     findings: list[Finding] = []
     for check in checks:
         if check.equal is not None:
             findings.extend(_equal(check, check.equal, resources))
         elif check.require is not None:
             findings.extend(_require(check, check.require, resources))
-    return findings
+    return [f.model_copy(update={"location": location}) for f in findings] if location else findings
 
 
 def resolve(glob_text: str, resources: Documents) -> list[Resolved]:

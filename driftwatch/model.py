@@ -178,11 +178,6 @@ class Result(_Frozen):
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
 
-    def worst_severity(self) -> Severity | None:
-        if not self.findings:
-            return None
-        return max((f.severity for f in self.findings), key=severity_rank)
-
     def reaches(self, fail_on: Severity) -> bool:
         """True when some finding is at or above `fail_on` (NOT_CHECKED is handled separately)."""
         threshold = severity_rank(fail_on)

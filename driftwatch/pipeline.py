@@ -177,7 +177,7 @@ def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, 
         _evaluate_source(source, kind, live, snapshot.not_checked, baselines, globs, acc)
     acc.findings.extend(_hygiene(r for r in live.values()))
     checks = [c for c in config.checks if not _reads_skipped(c, snapshot.skipped)]
-    acc.findings.extend(run_checks(checks, live))
+    acc.findings.extend(run_checks(checks, live, location=os.path.relpath(loaded.path, loaded.dir)))
     settings = {c.name: c for c in config.collectors}
     rule_ctx = RuleContext(
         config.project,
@@ -187,8 +187,7 @@ def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, 
         baselines={(r.source, r.resource): r.document for s in kinds for r in baselines.for_source(s)},
         tags={k: settings[k[0]].tags_for(k[1], r.document) for k, r in live.items()},
     )
-    located = [_located(f, loaded, baselines) for f in acc.findings]  # before rules rename configured checks
-    findings = [_located(f, loaded, baselines) for f in apply_rules(located, rule_ctx) if not _ignored(f, globs)]
+    findings = [_located(f, loaded, baselines) for f in apply_rules(acc.findings, rule_ctx) if not _ignored(f, globs)]
     resources = _final_statuses(acc.resources, findings)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.kind, f.address))
     return Result(
@@ -384,13 +383,11 @@ def _reads_skipped(check: Check, skipped: Sequence[str]) -> bool:
 
 
 def _located(finding: Finding, loaded: LoadedConfig, baselines: Baselines) -> Finding:
-    """Every finding points at a file a reviewer can open: the test config line, driftwatch.yaml
-    for a configured check, else the resource's baseline. SARIF needs one."""
+    """Every finding points at a file a reviewer can open (SARIF needs one): collectors and checks
+    set theirs (file:line, driftwatch.yaml); the rest point at the resource's baseline."""
     if finding.location is not None:
         return finding
-    if finding.rule.startswith("check."):  # a configured check: its expectation is in driftwatch.yaml
-        path = loaded.path
-    elif baselines.get(finding.source, finding.resource) is not None:
+    if baselines.get(finding.source, finding.resource) is not None:
         path = baseline_path(baselines.folder, finding.source, finding.resource)
     else:
         path = loaded.path

@@ -24,7 +24,6 @@ from driftwatch.renderers import RENDERERS, RenderOptions
 
 GITHUB_LIMIT = 65_536
 Behavior = Literal["update", "new", "delete-and-new", "hide-and-new"]
-BEHAVIORS: tuple[Behavior, ...] = ("update", "new", "delete-and-new", "hide-and-new")
 MAX_ATTEMPTS = 6
 MAX_WAIT_S = 60.0
 

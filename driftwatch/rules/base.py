@@ -41,6 +41,10 @@ class RuleContext:
     tags: Mapping[Key, frozenset[str]] = field(default_factory=dict)  # "websocket", "latency-critical"
     findings: tuple[Finding, ...] = ()  # every finding of the run before refinement, for cross-links
 
+    def documents_of(self, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(source, resource, live document) of every resource of a kind, in a stable order."""
+        return [(s, r, doc) for (s, r), doc in sorted(self.documents.items()) if self.kinds.get(s) == kind]
+
 
 @dataclass(frozen=True)
 class Facts:

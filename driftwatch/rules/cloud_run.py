@@ -73,8 +73,8 @@ WEBSOCKET_AFFINITY = Rule(
 
 def _h2c_ports(ctx: RuleContext) -> list[Finding]:
     findings = []
-    for (source, name), document in sorted(ctx.documents.items()):
-        if ctx.kinds.get(source) != KIND or "websocket" not in ctx.tags.get((source, name), frozenset()):
+    for source, name, document in ctx.documents_of(KIND):
+        if "websocket" not in ctx.tags.get((source, name), frozenset()):
             continue
         for container, spec in ((document.get("template") or {}).get("containers") or {}).items():
             if "h2c" in (spec.get("ports") or {}):

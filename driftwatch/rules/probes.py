@@ -105,8 +105,8 @@ AUTH_REJECTED = Rule(
 def _detect_failing(ctx: RuleContext) -> list[Finding]:
     """A probe that fails now is a finding even when its baseline recorded the same failure."""
     findings = []
-    for (source, name), document in sorted(ctx.documents.items()):
-        error = document.get("error") if ctx.kinds.get(source) == KIND else None
+    for source, name, document in ctx.documents_of(KIND):
+        error = document.get("error")
         if error is None or document.get("status") in AUTH_STATUSES:
             continue
         findings.append(
@@ -173,8 +173,8 @@ LATENCY = Rule(
 def _detect_certs(ctx: RuleContext, now: dt.datetime | None = None) -> list[Finding]:
     now = now or dt.datetime.now(dt.UTC)
     findings = []
-    for (source, name), document in sorted(ctx.documents.items()):
-        expires = document.get("cert_expires") if ctx.kinds.get(source) == KIND else None
+    for source, name, document in ctx.documents_of(KIND):
+        expires = document.get("cert_expires")
         if not isinstance(expires, str):
             continue
         try:

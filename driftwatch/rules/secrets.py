@@ -169,9 +169,7 @@ def _unreadable_commands(facts: Facts) -> list[str]:
 def _pins(ctx: RuleContext) -> list[tuple[str, str, str, str]]:
     """(service, address, secret, version ref) for every env var that reads a secret."""
     pins = []
-    for (source, service), document in sorted(ctx.documents.items()):
-        if ctx.kinds.get(source) != "cloud-run":
-            continue
+    for source, service, document in ctx.documents_of("cloud-run"):
         for container, spec in ((document.get("template") or {}).get("containers") or {}).items():
             for env, entry in (spec.get("env") or {}).items():
                 if isinstance(entry, dict) and "secret" in entry:
@@ -286,8 +284,8 @@ VERSION_STATE = Rule(
 def _detect_expiring(ctx: RuleContext, now: dt.datetime | None = None) -> list[Finding]:
     now = now or dt.datetime.now(dt.UTC)
     findings = []
-    for (source, name), document in sorted(ctx.documents.items()):
-        expiry = document.get("expire_time") if ctx.kinds.get(source) == KIND else None
+    for source, name, document in ctx.documents_of(KIND):
+        expiry = document.get("expire_time")
         if not isinstance(expiry, str):
             continue
         try:

@@ -14,9 +14,7 @@ KIND = "test-config"
 def _service_hosts(ctx: RuleContext) -> dict[str, set[str]]:
     """Service name -> the hosts it answers on (`status.uri`, `status.urls`)."""
     hosts: dict[str, set[str]] = {}
-    for (source, name), document in ctx.documents.items():
-        if ctx.kinds.get(source) != "cloud-run":
-            continue
+    for _, name, document in ctx.documents_of("cloud-run"):
         status = document.get("status") or {}
         urls = [status.get("uri"), *(status.get("urls") or [])]
         hosts[name] = {urlsplit(u).hostname or "" for u in urls if isinstance(u, str)} - {""}
@@ -26,9 +24,7 @@ def _service_hosts(ctx: RuleContext) -> dict[str, set[str]]:
 def _detect_stale_urls(ctx: RuleContext) -> list[Finding]:
     services = _service_hosts(ctx)
     findings = []
-    for (source, resource), document in sorted(ctx.documents.items()):
-        if ctx.kinds.get(source) != KIND:
-            continue
+    for source, resource, document in ctx.documents_of(KIND):
         for path, value in leaves(document):
             host = urlsplit(value).hostname if isinstance(value, str) and "://" in value else None
             if not host or not host.endswith(".run.app"):
