@@ -76,3 +76,31 @@ def test_unreachable_emulator_is_not_checked(cli, tmp_path: Path, monkeypatch) -
     run = cli("check", "-f", "json", cwd=tmp_path)
     assert run.code == 2
     assert f"Cloud Run unreachable at 127.0.0.1:{port} (gave up after 2 attempts)" in run.out
+
+
+def test_google_client_debug_logging_is_capped(emulator) -> None:  # type: ignore[no-untyped-def]
+    """The clients log whole responses (secret payloads) at DEBUG; a -vv run must not enable that."""
+    import logging
+
+    from google.cloud import secretmanager
+
+    from driftwatch.collectors.base import CollectContext
+    from driftwatch.collectors.gcp import SECRET_MANAGER, make_client
+    from driftwatch.fingerprint import Fingerprinter
+    from tests.conftest import gcp_state
+
+    server = emulator(gcp_state())
+    google, root = logging.getLogger("google"), logging.getLogger()
+    saved = google.level, root.level
+    google.setLevel(logging.NOTSET)
+    root.setLevel(logging.DEBUG)  # what -vv does
+    try:
+        ctx = CollectContext(
+            Path("."), "p", "r", Fingerprinter(b"k"), 4, lambda s, n: False, emulator_hosts=server.env()
+        )
+        make_client(SECRET_MANAGER, ctx, secretmanager.SecretManagerServiceClient)
+        transport = "google.cloud.secretmanager_v1.services.secret_manager_service.transports.rest"
+        assert not logging.getLogger(transport).isEnabledFor(logging.DEBUG)
+    finally:
+        google.setLevel(saved[0])
+        root.setLevel(saved[1])
