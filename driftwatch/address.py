@@ -136,6 +136,11 @@ class AddressGlob:
         return self.text
 
 
+def is_glob(pattern: str) -> bool:
+    """A name pattern rather than a name (`jwt-*`)."""
+    return any(char in pattern for char in "*?[")
+
+
 def resource_matches(pattern: str | Sequence[str], resource: str) -> bool:
     """A resource name against a resource glob (`jwt-*`, `tests/**/*.py`), segmented by `/`."""
     segments = tuple(pattern.split("/")) if isinstance(pattern, str) else tuple(pattern)

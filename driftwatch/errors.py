@@ -45,3 +45,7 @@ class SnapshotError(DriftwatchError):
 
 class RenderError(DriftwatchError):
     """A report cannot be rendered or a saved result cannot be read."""
+
+
+class ShardError(DriftwatchError):
+    """A shard spec is invalid, or shard results do not add up to one whole run."""

@@ -161,6 +161,19 @@ class History(_Frozen):
     trend: list[TrendPoint] = Field(default_factory=list)  # oldest first, this run last
 
 
+class ShardPart(_Frozen):
+    """This result covers one share of the resources (`check --shard`); `merge` joins the shares.
+
+    `snapshot` is the share's live state (driftwatch/snapshot/v1, fingerprints only): checks and
+    cross-resource rules are judged once, by `merge`, over the union of every share.
+    """
+
+    index: int
+    count: int
+    run_id: str | None = None  # DRIFTWATCH_RUN_ID or CLOUD_RUN_EXECUTION: one run of every shard
+    snapshot: dict[str, Any]
+
+
 class Result(_Frozen):
     schema_id: Literal["driftwatch/result/v1"] = Field("driftwatch/result/v1", alias="schema")
     driftwatch_version: str
@@ -172,6 +185,7 @@ class Result(_Frozen):
     findings: list[Finding]
     history: History | None = None
     requests: dict[str, int] = Field(default_factory=dict)  # API requests per quota class (live runs)
+    shard: ShardPart | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from driftwatch import __version__
-from driftwatch.address import Address, AddressGlob, format_path, get_path, parse_path, resource_matches
+from driftwatch.address import Address, AddressGlob, format_path, get_path, is_glob, parse_path, resource_matches
 from driftwatch.baselines import Baselines, baseline_path, load_baselines
 from driftwatch.checks import run_checks
 from driftwatch.collectors import COLLECTORS
@@ -38,6 +38,7 @@ from driftwatch.model import (
     ResourceResult,
     ResourceStatus,
     Result,
+    ShardPart,
     Snapshot,
     Summary,
 )
@@ -46,7 +47,8 @@ from driftwatch.rules import apply_rules
 from driftwatch.rules.base import Rule, RuleContext, accept_command, make_finding
 from driftwatch.rules.generic import DRIFT, HYGIENE, NOT_CHECKED, RESOURCE_ADDED, RESOURCE_REMOVED
 from driftwatch.severity import SEVERITIES, severity_rank
-from driftwatch.snapshot import read_snapshot
+from driftwatch.shard import Shard
+from driftwatch.snapshot import read_snapshot, to_dict
 
 
 def utc_now() -> str:
@@ -69,6 +71,7 @@ class CollectOptions:
     emulator_hosts: Mapping[str, str] | None = None  # instead of the process environment
     environ: Mapping[str, str] | None = None  # for probes' ${VAR}, instead of the process environment
     skip_kinds: frozenset[str] = frozenset()  # collector kinds not to run (`--no-probes`)
+    shard: Shard | None = None  # collect only this share of the resources (`--shard I/N`)
 
 
 def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOptions | None = None) -> Snapshot:
@@ -101,6 +104,8 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
         outputs = [futures[c.name].result() for c in collectors]
     resources = [r for output in outputs for r in output if isinstance(r, Resource)]
     not_checked = [n for output in outputs for n in output if isinstance(n, NotChecked)]
+    if options.shard is not None:
+        resources, not_checked = take_share(options.shard, resources, not_checked)
     return Snapshot(
         config.project,
         utc_now(),
@@ -110,6 +115,16 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
         skipped,
         dict(sorted(requests.counts.items())),
     )
+
+
+def take_share(
+    shard: Shard, resources: list[Resource], not_checked: list[NotChecked]
+) -> tuple[list[Resource], list[NotChecked]]:
+    """This shard's resources. NOT_CHECKED patterns (`jwt-*` when a list failed) stay in every
+    shard: each shard's baselined names under them must be NOT_CHECKED there, never REMOVED."""
+    mine = [r for r in resources if shard.owns(r.source, r.resource)]
+    blind = [n for n in not_checked if is_glob(n.resource) or shard.owns(n.source, n.resource)]
+    return mine, blind
 
 
 def _collect_one(
@@ -141,9 +156,14 @@ def _context(
         progress=options.progress,
         emulator_hosts=options.emulator_hosts,
         environ=options.environ,
+        in_shard=options.shard.owns if options.shard is not None else _everything,
         upstream=upstream,
         requests=requests,
     )
+
+
+def _everything(source: str, resource: str) -> bool:
+    return True
 
 
 def _normalised(resource: Resource) -> Resource:
@@ -167,16 +187,21 @@ class _Accumulator:
     findings: list[Finding]
 
 
-def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, started: float) -> Result:
+def evaluate(
+    loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, started: float, shard: Shard | None = None
+) -> Result:
+    """The result of a snapshot against the baselines; with `shard`, of that share only, and
+    without checks (they may span shards: `merge` judges them over every share)."""
     config = loaded.config
     globs = loaded.ignore_globs
     kinds = {c.name: COLLECTORS[c.kind].resource_kind for c in config.collectors if c.name not in snapshot.skipped}
     live = {(r.source, r.resource): r for r in snapshot.resources if r.source in kinds}
+    owns = shard.owns if shard is not None else _everything
     acc = _Accumulator([], [])
     for source, kind in kinds.items():
-        _evaluate_source(source, kind, live, snapshot.not_checked, baselines, globs, acc)
+        _evaluate_source(source, kind, live, snapshot.not_checked, baselines, globs, acc, owns)
     acc.findings.extend(_hygiene(r for r in live.values()))
-    checks = [c for c in config.checks if not _reads_skipped(c, snapshot.skipped)]
+    checks = [c for c in config.checks if shard is None and not _reads_skipped(c, snapshot.skipped)]
     acc.findings.extend(run_checks(checks, live, location=os.path.relpath(loaded.path, loaded.dir)))
     settings = {c.name: c for c in config.collectors}
     rule_ctx = RuleContext(
@@ -199,7 +224,12 @@ def evaluate(loaded: LoadedConfig, snapshot: Snapshot, baselines: Baselines, *, 
         resources=sorted(resources, key=lambda r: (r.source, r.resource)),
         findings=findings,
         requests=dict(snapshot.requests),
+        shard=None if shard is None else _shard_part(shard, snapshot),
     )
+
+
+def _shard_part(shard: Shard, snapshot: Snapshot) -> ShardPart:
+    return ShardPart(index=shard.index, count=shard.count, run_id=shard.run_id, snapshot=to_dict(snapshot))
 
 
 def _evaluate_source(
@@ -210,13 +240,14 @@ def _evaluate_source(
     baselines: Baselines,
     globs: Sequence[AddressGlob],
     acc: _Accumulator,
+    owns: Callable[[str, str], bool],
 ) -> None:
     blind = {n.resource: n for n in not_checked if n.source == source}
     names = (
         {name for (s, name) in live if s == source} | {r.resource for r in baselines.for_source(source)} | set(blind)
     )
     for name in sorted(names):
-        if whole_resource_ignored(globs, source, name):
+        if whole_resource_ignored(globs, source, name) or not owns(source, name):
             continue
         current, baseline = live.get((source, name)), baselines.get(source, name)
         if current is not None and baseline is not None:
@@ -437,6 +468,7 @@ def summarise(resources: Sequence[ResourceResult], findings: Sequence[Finding]) 
 
 def check(loaded: LoadedConfig, *, from_snapshot: Path | None = None, options: CollectOptions | None = None) -> Result:
     started = time.monotonic()
+    options = options or CollectOptions()
     baselines = load_baselines(loaded.baselines_dir)
     fingerprint = load_fingerprinter(loaded.baselines_dir)
     if from_snapshot is not None:
@@ -448,4 +480,4 @@ def check(loaded: LoadedConfig, *, from_snapshot: Path | None = None, options: C
             )
     else:
         snapshot = collect(loaded, fingerprint, options)
-    return evaluate(loaded, snapshot, baselines, started=started)
+    return evaluate(loaded, snapshot, baselines, started=started, shard=options.shard)

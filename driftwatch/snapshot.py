@@ -22,7 +22,11 @@ MAX_SNAPSHOT_BYTES = 500_000_000
 
 
 def to_json(snapshot: Snapshot) -> str:
-    body: dict[str, Any] = {
+    return json.dumps(to_dict(snapshot), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def to_dict(snapshot: Snapshot) -> dict[str, Any]:
+    return {
         "schema": SCHEMA,
         "driftwatch_version": __version__,
         "generated_at": snapshot.generated_at,
@@ -51,8 +55,8 @@ def to_json(snapshot: Snapshot) -> str:
             for n in snapshot.not_checked
         ],
         "skipped": list(snapshot.skipped),
+        "requests": dict(snapshot.requests),
     }
-    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def write_snapshot(folder: Path, snapshot: Snapshot) -> Path:
@@ -70,8 +74,13 @@ def read_snapshot(folder: Path) -> Snapshot:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         raise SnapshotError(f"{path}: not a driftwatch snapshot (invalid JSON)") from None
+    return from_dict(data, str(path))
+
+
+def from_dict(data: Any, where: str) -> Snapshot:
+    """A snapshot from its JSON data; `where` names the file (or result) in errors."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise SnapshotError(f"{path}: not a driftwatch snapshot (schema is not {SCHEMA})")
+        raise SnapshotError(f"{where}: not a driftwatch snapshot (schema is not {SCHEMA})")
     try:
         resources = tuple(
             Resource(
@@ -102,8 +111,9 @@ def read_snapshot(folder: Path) -> Snapshot:
             resources,
             not_checked,
             tuple(str(s) for s in data.get("skipped") or ()),
+            {str(k): int(v) for k, v in (data.get("requests") or {}).items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise SnapshotError(
-            f"{path}: a resource entry is malformed", hint="rewrite it with `driftwatch snapshot`"
+            f"{where}: a resource entry is malformed", hint="rewrite it with `driftwatch snapshot`"
         ) from None

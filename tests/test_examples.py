@@ -62,7 +62,7 @@ def test_every_command_and_flag_exists(cli, tmp_path: Path) -> None:  # type: ig
     calls = invocations()
     files = {name for name, _ in calls}
     assert {"pre-deploy-gate.yml", "nightly.yml", "pr-comment.yml", "pr-check.yml", "cloudbuild.yaml"} <= files
-    assert {"crontab", "job.yaml"} <= files
+    assert {"crontab", "job.yaml", "parallel-job.yaml"} <= files
     commands = set(re.findall(r"^  ([a-z]+)\s", cli("--help", cwd=tmp_path).out, re.M))
     for name, call in calls:
         command = call.split()[0]

@@ -46,6 +46,7 @@ def test_every_everyday_command_runs(cli, tmp_path: Path) -> None:  # type: igno
         assert "Usage:" not in run.err
     assert (tmp_path / "report.html").is_file() and (tmp_path / "out" / "driftwatch.md").is_file()
     assert (tmp_path / "snap" / "snapshot.json").is_file()
+    assert (tmp_path / "shards" / "driftwatch-shard-1-of-2.json").is_file() and (tmp_path / "merged.json").is_file()
 
 
 def test_the_emulator_walkthrough_runs(tmp_path: Path) -> None:

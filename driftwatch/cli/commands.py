@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from driftwatch.model import Result
     from driftwatch.pipeline import CollectOptions
     from driftwatch.severity import Severity
+    from driftwatch.shard import Shard
 
 FORMAT_NAMES = ("text", "markdown", "html", "json", "sarif", "junit", "github")  # kept equal to RENDERERS by a test
 _format_option = click.option(
@@ -42,11 +43,11 @@ _output_options = [
 ]
 
 
-def _collect_options(progress: Progress, concurrency: int | None = None) -> CollectOptions:
+def _collect_options(progress: Progress, concurrency: int | None = None, shard: Shard | None = None) -> CollectOptions:
     from driftwatch.pipeline import CollectOptions
 
     skip = frozenset({"probe"}) if CURRENT.no_probes else frozenset()
-    return CollectOptions(concurrency=concurrency, progress=progress, skip_kinds=skip)
+    return CollectOptions(concurrency=concurrency, progress=progress, skip_kinds=skip, shard=shard)
 
 
 def _load() -> LoadedConfig:
@@ -93,6 +94,13 @@ def _load() -> LoadedConfig:
     metavar="URL",
     help="Slack-compatible webhook (repeatable): posted when findings changed, or the run could not check.",
 )
+@click.option(
+    "--shard",
+    "shard_spec",
+    metavar="I/N",
+    help="Check share I (0-based) of N; `driftwatch merge` joins the shares. "
+    "Default in a Cloud Run Job: CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT.",
+)
 @global_options
 def check(
     formats: tuple[str, ...],
@@ -104,22 +112,56 @@ def check(
     concurrency: int | None,
     history_path: Path | None,
     notify_urls: tuple[str, ...],
+    shard_spec: str | None,
 ) -> int:
     """Collect live state, diff against baselines, run checks; print and write reports."""
     from driftwatch import pipeline
-    from driftwatch.cli.output import emit
-    from driftwatch.cli.output import exit_code as code_for
     from driftwatch.cli.progress import collecting
 
     loaded = _load()
+    shard = _shard(shard_spec)
+    if shard is not None and (history_path is not None or notify_urls):
+        raise click.UsageError("--history and --notify belong on `driftwatch merge`, which sees every shard")
     with collecting() as progress:
-        options = _collect_options(progress, concurrency)
+        options = _collect_options(progress, concurrency, shard)
         result = pipeline.check(loaded, from_snapshot=from_snapshot, options=options)
+    return _deliver(result, formats, output, output_dir, fail_on, exit_code, history_path, notify_urls)
+
+
+def _shard(spec: str | None) -> Shard | None:
+    import os
+
+    from driftwatch.shard import parse_shard, shard_from_env
+
+    if spec is not None:
+        return parse_shard(spec, os.environ)
+    return shard_from_env(os.environ)
+
+
+def _deliver(
+    result: Result,
+    formats: tuple[str, ...],
+    output: Path | None,
+    output_dir: Path | None,
+    fail_on: Severity,
+    exit_code: bool,
+    history_path: Path | None,
+    notify_urls: tuple[str, ...],
+) -> int:
+    """What `check` and `merge` do with a result: history, reports, job summary, alerts, exit code."""
+    from driftwatch.cli.output import emit
+    from driftwatch.cli.output import exit_code as code_for
+
     if history_path is not None:
         from driftwatch.delivery.history import record
 
         result = record(history_path, result)
-    emit(result, formats, output, output_dir)
+    if result.shard is not None:
+        from driftwatch.shard import file_stem
+
+        emit(result, formats, output, output_dir, stem=file_stem(result.shard.index, result.shard.count))
+    else:
+        emit(result, formats, output, output_dir)
     _step_summary(result)
     if notify_urls:
         from driftwatch.delivery.notify import notify
@@ -208,6 +250,40 @@ def report(result_file: Path, formats: tuple[str, ...], output: Path | None, out
 
     emit(read_result(result_file), formats or ("text",), output, output_dir)
     return 0
+
+
+@click.command()
+@click.argument(
+    "result_files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="RESULT.json|FOLDER..."
+)
+@_format_option
+@_output_options[0]
+@_output_options[1]
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True)
+@click.option("--exit-code/--no-exit-code", default=True, show_default=True)
+@click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH")
+@click.option("--notify", "notify_urls", multiple=True, metavar="URL")
+@global_options
+def merge(
+    result_files: tuple[Path, ...],
+    formats: tuple[str, ...],
+    output: Path | None,
+    output_dir: Path | None,
+    fail_on: Severity,
+    exit_code: bool,
+    history_path: Path | None,
+    notify_urls: tuple[str, ...],
+) -> int:
+    """Join the JSON results of `check --shard I/N` (every I) into one run, judged as a whole.
+
+    A folder stands for the driftwatch-shard-*.json that `check --output-dir` wrote in it. Checks
+    that no shard is missing, doubled or from another run, then evaluates every share together
+    with the config and baselines, so checks spanning shards are judged; options as for `check`.
+    """
+    from driftwatch.merge import merge_results
+
+    result = merge_results(_load(), result_files)
+    return _deliver(result, formats, output, output_dir, fail_on, exit_code, history_path, notify_urls)
 
 
 @click.command()
@@ -499,4 +575,19 @@ def probes() -> int:
     return 0
 
 
-COMMANDS = [check, baseline, snapshot, report, schema, rules, demo, emulator, explain, ignore, history, comment, probes]
+COMMANDS = [
+    check,
+    merge,
+    baseline,
+    snapshot,
+    report,
+    schema,
+    rules,
+    demo,
+    emulator,
+    explain,
+    ignore,
+    history,
+    comment,
+    probes,
+]

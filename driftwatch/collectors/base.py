@@ -91,6 +91,8 @@ class CollectContext:
     secret collector reads which versions Cloud Run services pin); it blocks until those
     collectors finish, so a collector calls it as late as it can and runs in parallel until then.
     `emulator_hosts` replaces the process environment for `*_EMULATOR_HOST` when set.
+    `in_shard` lets a collector skip the costly reads of resources another shard owns; the
+    pipeline drops other shards' resources afterwards, so using it is an optimisation only.
     """
 
     config_dir: Path
@@ -106,6 +108,7 @@ class CollectContext:
     requests: RequestCounter = field(default_factory=lambda: RequestCounter())
     retries: RetryPolicy = field(default_factory=RetryPolicy)
     environ: Mapping[str, str] | None = None  # probes' ${VAR} source instead of the process environment
+    in_shard: Callable[[str, str], bool] = lambda source, resource: True  # (source, resource) -> this run's share
 
 
 Collected = Sequence[Resource | NotChecked]

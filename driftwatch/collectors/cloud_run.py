@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from driftwatch.address import is_glob
 from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, bounded_map
 from driftwatch.collectors.gcp import (
     CLOUD_RUN,
@@ -19,7 +20,6 @@ from driftwatch.collectors.gcp import (
     ApiCaller,
     GcpFailure,
     blind,
-    is_glob,
     last_segment,
     make_client,
     not_found,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from driftwatch.address import is_glob
 from driftwatch.collectors.base import CollectContext, Collected, RetryPolicy
 from driftwatch.model import NotChecked
 
@@ -267,10 +268,6 @@ def wanted(name: str, patterns: Sequence[str] | None) -> bool:
 def last_segment(resource_name: object) -> str:
     """`projects/p/secrets/NAME` -> `NAME`; `.../versions/3` -> `3`."""
     return str(resource_name).rsplit("/", 1)[-1]
-
-
-def is_glob(pattern: str) -> bool:
-    return any(ch in pattern for ch in "*?[")
 
 
 def exact_names(patterns: Sequence[str] | None) -> list[str]:

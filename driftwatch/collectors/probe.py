@@ -77,7 +77,11 @@ class ProbeSettings(CollectorSettings):
 
 
 def collect(settings: ProbeSettings, ctx: CollectContext) -> Collected:
-    probes = [p for p in settings.probes if not ctx.skip_resource(settings.name, p.name)]
+    probes = [
+        p
+        for p in settings.probes
+        if not ctx.skip_resource(settings.name, p.name) and ctx.in_shard(settings.name, p.name)
+    ]
     ctx.progress.planned(settings.name, len(probes))
     environ = ctx.environ if ctx.environ is not None else os.environ
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from driftwatch.address import is_glob
 from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, bounded_map
 from driftwatch.collectors.gcp import (
     PAGE_SIZE,
@@ -22,7 +23,6 @@ from driftwatch.collectors.gcp import (
     ApiCaller,
     GcpFailure,
     blind,
-    is_glob,
     iter_pages,
     last_segment,
     make_client,
@@ -143,7 +143,11 @@ def collect(settings: SecretManagerSettings, ctx: CollectContext) -> Collected:
 
 
 def _selected(name: str, settings: SecretManagerSettings, ctx: CollectContext) -> bool:
-    return wanted(name, settings.secrets) and not ctx.skip_resource(settings.name, name)
+    return (
+        wanted(name, settings.secrets)
+        and not ctx.skip_resource(settings.name, name)
+        and ctx.in_shard(settings.name, name)
+    )
 
 
 def _not_found_reason(settings: SecretManagerSettings) -> str:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from driftwatch.address import is_glob
 from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec
 from driftwatch.collectors.masking import DEFAULT_SECRET_KEYS, mask_document
 from driftwatch.collectors.readers import ReaderProblem, reader_for
@@ -42,7 +43,7 @@ def collect(settings: TestConfigSettings, ctx: CollectContext) -> Collected:
     for pattern in settings.files:
         matches = _expand(pattern, ctx.config_dir)
         if not matches:
-            if _is_glob(pattern):
+            if is_glob(pattern):
                 collected.append(NotChecked(settings.name, pattern, RESOURCE_KIND, "no file matches this glob"))
             else:
                 collected.append(NotChecked(settings.name, pattern, RESOURCE_KIND, "not found: check the path", True))
@@ -83,13 +84,9 @@ def read_resource(settings: TestConfigSettings, ctx: CollectContext, path: Path,
     )
 
 
-def _is_glob(pattern: str) -> bool:
-    return any(char in pattern for char in "*?[")
-
-
 def _expand(pattern: str, base: Path) -> list[Path]:
     full = os.path.join(base, pattern)
-    if _is_glob(pattern):
+    if is_glob(pattern):
         return sorted(Path(p) for p in globlib.glob(full, recursive=True, include_hidden=True) if os.path.isfile(p))
     path = Path(full)
     return [path] if path.is_file() else []
