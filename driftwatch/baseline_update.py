@@ -55,7 +55,7 @@ def update_baselines(
             raise SnapshotError(f"{from_snapshot}: made with another fingerprint key", hint="use the same key")
     else:
         snapshot = collect(loaded, fingerprint, options)
-    sources = {c.name for c in loaded.config.collectors}
+    sources = {c.name for c in loaded.collectors}
     ignore = loaded.ignore_globs
     report = UpdateReport()
     unchanged = 0

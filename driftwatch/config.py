@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -23,6 +24,7 @@ from driftwatch.fsutil import read_text_capped
 from driftwatch.severity import Severity
 
 CONFIG_NAME = "driftwatch.yaml"
+PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 MAX_CONFIG_BYTES = 2_000_000
 
 if TYPE_CHECKING:
@@ -100,6 +102,12 @@ class Retries(_Strict):
 class Config(_Strict):
     version: Literal[1]
     project: str | None = Field(None, description="default GCP project for every collector")
+    projects: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="check every one of these projects: each Google Cloud collector without its own `project` "
+        "runs once per project, as source NAME.PROJECT (baselines/NAME.PROJECT/...)",
+    )
     region: str | None = Field(None, description="default Cloud Run region")
     baselines: str = Field("baselines", description="folder of checked-in expected state")
     reports: str = Field("reports", description="where reports and history go")
@@ -109,6 +117,38 @@ class Config(_Strict):
     collectors: list[AnyCollector] = Field(min_length=1)
     ignore: list[IgnoreRule] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
+
+    @field_validator("projects")
+    @classmethod
+    def _project_ids(cls, projects: list[str] | None) -> list[str] | None:
+        for index, project in enumerate(projects or []):
+            if not PROJECT_ID.fullmatch(project):
+                raise ValueError(f"entry {index} is not a project ID (6-30 of a-z, 0-9 and -, starting with a letter)")
+        if projects and len(set(projects)) != len(projects):
+            raise ValueError("a project is listed twice")
+        return projects
+
+    def expanded_collectors(self) -> list[CollectorSettings]:
+        """The collectors a run has: with `projects`, one copy per project of every Google Cloud
+        collector that names no `project` of its own, so each project has its own source and baselines."""
+        expanded: list[CollectorSettings] = []
+        for collector in self.collectors:
+            if self.projects and "project" in type(collector).model_fields and getattr(collector, "project", 0) is None:
+                expanded += [
+                    collector.model_copy(update={"name": f"{collector.name}.{project}", "project": project})
+                    for project in self.projects
+                ]
+            else:
+                expanded.append(collector)
+        return expanded
+
+    @model_validator(mode="after")
+    def _expanded_names_unique(self) -> Config:
+        names = [c.name for c in self.expanded_collectors()]
+        clash = next((name for name in names if names.count(name) > 1), None)
+        if clash is not None:
+            raise ValueError(f"`projects` makes a second collector named {clash!r}; rename the other one")
+        return self
 
     @field_validator("collectors")
     @classmethod
@@ -128,6 +168,12 @@ class LoadedConfig:
         self.config = config
         self.path = path
         self.dir = path.parent
+        self._collectors = config.expanded_collectors()
+
+    @property
+    def collectors(self) -> list[CollectorSettings]:
+        """Every collector of a run (`projects` expanded); use this, not `config.collectors`."""
+        return self._collectors
 
     @property
     def baselines_dir(self) -> Path:

@@ -82,24 +82,32 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
     """
     options = options or CollectOptions()
     config = loaded.config
-    skipped = tuple(c.name for c in config.collectors if c.kind in options.skip_kinds)
-    collectors = [c for c in config.collectors if c.kind not in options.skip_kinds]
+    skipped = tuple(c.name for c in loaded.collectors if c.kind in options.skip_kinds)
+    collectors = [c for c in loaded.collectors if c.kind not in options.skip_kinds]
     requests = RequestCounter()
     if not collectors:
         return Snapshot(config.project, utc_now(), fingerprint.key_id, (), (), skipped)
     with ThreadPoolExecutor(max_workers=len(collectors), thread_name_prefix="collect") as pool:
         futures: dict[str, Future[list[Resource | NotChecked]]] = {}
 
-        def upstream_of(kinds: tuple[str, ...]) -> Callable[[], Sequence[Resource]]:
+        def upstream_of(consumer: CollectorSettings) -> Callable[[], Sequence[Resource]]:
+            """Resources of the kinds `consumer` reads, from collectors of its own project."""
+            kinds = COLLECTORS[consumer.kind].reads_upstream
+            project = _project_of(consumer, config.project)
+
             def wait() -> Sequence[Resource]:
-                producers = [c.name for c in collectors if COLLECTORS[c.kind].resource_kind in kinds]
+                producers = [
+                    c.name
+                    for c in collectors
+                    if COLLECTORS[c.kind].resource_kind in kinds and _project_of(c, config.project) == project
+                ]
                 return [r for name in producers for r in futures[name].result() if isinstance(r, Resource)]
 
             return wait
 
         for settings in collectors:
             spec = COLLECTORS[settings.kind]
-            ctx = _context(loaded, fingerprint, options, settings, requests, upstream_of(spec.reads_upstream))
+            ctx = _context(loaded, fingerprint, options, settings, requests, upstream_of(settings))
             futures[settings.name] = pool.submit(_collect_one, spec, settings, ctx)
         outputs = [futures[c.name].result() for c in collectors]
     resources = [r for output in outputs for r in output if isinstance(r, Resource)]
@@ -194,7 +202,7 @@ def evaluate(
     without checks (they may span shards: `merge` judges them over every share)."""
     config = loaded.config
     globs = loaded.ignore_globs
-    kinds = {c.name: COLLECTORS[c.kind].resource_kind for c in config.collectors if c.name not in snapshot.skipped}
+    kinds = {c.name: COLLECTORS[c.kind].resource_kind for c in loaded.collectors if c.name not in snapshot.skipped}
     live = {(r.source, r.resource): r for r in snapshot.resources if r.source in kinds}
     owns = shard.owns if shard is not None else _everything
     acc = _Accumulator([], [])
@@ -203,7 +211,7 @@ def evaluate(
     acc.findings.extend(_hygiene(r for r in live.values()))
     checks = [c for c in config.checks if shard is None and not _reads_skipped(c, snapshot.skipped)]
     acc.findings.extend(run_checks(checks, live, location=os.path.relpath(loaded.path, loaded.dir)))
-    settings = {c.name: c for c in config.collectors}
+    settings = {c.name: c for c in loaded.collectors}
     rule_ctx = RuleContext(
         config.project,
         config.region,
@@ -211,6 +219,7 @@ def evaluate(
         kinds=kinds,
         baselines={(r.source, r.resource): r.document for s in kinds for r in baselines.for_source(s)},
         tags={k: settings[k[0]].tags_for(k[1], r.document) for k, r in live.items()},
+        locations={name: _location_of(c) for name, c in settings.items()},
     )
     findings = [_located(f, loaded, baselines) for f in apply_rules(acc.findings, rule_ctx) if not _ignored(f, globs)]
     resources = _final_statuses(acc.resources, findings)
@@ -226,6 +235,16 @@ def evaluate(
         requests=dict(snapshot.requests),
         shard=None if shard is None else _shard_part(shard, snapshot),
     )
+
+
+def _project_of(settings: CollectorSettings, default: str | None) -> str | None:
+    return _location_of(settings)[0] or default
+
+
+def _location_of(settings: CollectorSettings) -> tuple[str | None, str | None]:
+    """(project, region) a collector names for itself; None falls back to the config's."""
+    project, region = getattr(settings, "project", None), getattr(settings, "region", None)
+    return (project if isinstance(project, str) else None, region if isinstance(region, str) else None)
 
 
 def _shard_part(shard: Shard, snapshot: Snapshot) -> ShardPart:

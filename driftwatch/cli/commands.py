@@ -560,7 +560,7 @@ def probes() -> int:
 
     loaded = _load()
     listed = 0
-    for settings in loaded.config.collectors:
+    for settings in loaded.collectors:
         if not isinstance(settings, ProbeSettings):
             continue
         for probe in settings.probes:

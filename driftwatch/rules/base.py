@@ -40,6 +40,23 @@ class RuleContext:
     baselines: Mapping[Key, dict[str, Any]] = field(default_factory=dict)
     tags: Mapping[Key, frozenset[str]] = field(default_factory=dict)  # "websocket", "latency-critical"
     findings: tuple[Finding, ...] = ()  # every finding of the run before refinement, for cross-links
+    locations: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)  # source -> project, region
+
+    def project_for(self, source: str | None) -> str | None:
+        """The project a source reads (its collector's own, one of `projects`, or the default)."""
+        own = self.locations.get(source or "", (None, None))[0]
+        return own or self.project
+
+    def region_for(self, source: str | None) -> str | None:
+        own = self.locations.get(source or "", (None, None))[1]
+        return own or self.region
+
+    def source_of(self, kind: str, resource: str, project: str | None = None) -> str | None:
+        """The source that holds a resource of a kind by name (in `project` when given)."""
+        return next(
+            (s for s, r, _ in self.documents_of(kind) if r == resource and project in (None, self.project_for(s))),
+            None,
+        )
 
     def documents_of(self, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
         """(source, resource, live document) of every resource of a kind, in a stable order."""
@@ -95,8 +112,8 @@ class Facts:
         path = self.path
         env = path[path.index("env") + 1] if "env" in path[:-1] and path[0] == "template" else ""
         return {
-            "project": project_of(self.ctx),
-            "region": self.ctx.region or "REGION",
+            "project": project_of(self.ctx, f.source),
+            "region": self.ctx.region_for(f.source) or "REGION",
             "resource": f.resource,
             "address": f.address,
             "path": format_path(path),
@@ -218,13 +235,14 @@ def shell_value(value: Any) -> str:
     return shlex.quote(display(value))
 
 
-def project_of(ctx: RuleContext) -> str:
-    """The project for a command; a visible placeholder when the config names none."""
-    return ctx.project or "PROJECT"
+def project_of(ctx: RuleContext, source: str | None = None) -> str:
+    """The project for a command about a resource of `source`; a visible placeholder when the
+    config names none."""
+    return ctx.project_for(source) or "PROJECT"
 
 
-def run_flags(ctx: RuleContext) -> str:
-    return f"--region={ctx.region or 'REGION'} --project={project_of(ctx)}"
+def run_flags(ctx: RuleContext, source: str | None = None) -> str:
+    return f"--region={ctx.region_for(source) or 'REGION'} --project={project_of(ctx, source)}"
 
 
 def make_finding(

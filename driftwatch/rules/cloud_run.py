@@ -20,7 +20,9 @@ MODIFIED, ADDED, REMOVED = ChangeStatus.MODIFIED, ChangeStatus.ADDED, ChangeStat
 def _update(facts: Facts, *flags: str) -> list[str]:
     values = facts.variables()
     extra = " ".join(flag.format_map(values) for flag in flags)
-    return [UPDATE.format(resource=facts.finding.resource, flags=f"{extra} {run_flags(facts.ctx)}")]
+    return [
+        UPDATE.format(resource=facts.finding.resource, flags=f"{extra} {run_flags(facts.ctx, facts.finding.source)}")
+    ]
 
 
 def _websocket(facts: Facts) -> bool:
@@ -85,7 +87,7 @@ def _h2c_ports(ctx: RuleContext) -> list[Finding]:
                         expected="http1",
                         actual="h2c",
                         message=f"WebSocket service {name} serves end-to-end HTTP/2 (h2c port).",
-                        commands=[f"gcloud run services update {name} --no-use-http2 {run_flags(ctx)}"],
+                        commands=[f"gcloud run services update {name} --no-use-http2 {run_flags(ctx, source)}"],
                     )
                 )
     return findings

@@ -60,7 +60,8 @@ def _describe_service(facts: Facts) -> list[str]:
     service = _service(facts)
     if service is None:
         return []
-    return [f"gcloud run services describe {service} {run_flags(facts.ctx)} --format=yaml(spec.template)"]
+    flags = run_flags(facts.ctx, facts.ctx.source_of("cloud-run", service))
+    return [f"gcloud run services describe {service} {flags} --format=yaml(spec.template)"]
 
 
 SUBPROTOCOL = Rule(

@@ -29,20 +29,23 @@ class Version:
         return f"version {self.number if self.number is not None else '?'} ({self.state}{when})"
 
 
-def secret_document(ctx: RuleContext, name: str, baseline: bool = False) -> dict[str, Any] | None:
+def secret_document(
+    ctx: RuleContext, name: str, baseline: bool = False, project: str | None = None
+) -> dict[str, Any] | None:
+    """A secret's document by name, in `project` when given (a service reads its own project's)."""
     documents = ctx.baselines if baseline else ctx.documents
     for (source, resource), document in sorted(documents.items()):
-        if resource == name and ctx.kinds.get(source) == KIND:
+        if resource == name and ctx.kinds.get(source) == KIND and project in (None, ctx.project_for(source)):
             return document
     return None
 
 
-def known_versions(ctx: RuleContext, name: str) -> dict[int, Version]:
+def known_versions(ctx: RuleContext, name: str, project: str | None = None) -> dict[int, Version]:
     """Every version of a secret we know a fact about: live state, and fingerprints the baseline
     recorded while a version was still readable (a disabled version cannot be accessed)."""
     versions: dict[int, Version] = {}
     for baseline in (True, False):  # live facts override recorded ones; fingerprints survive
-        document = secret_document(ctx, name, baseline) or {}
+        document = secret_document(ctx, name, baseline, project) or {}
         rows = [
             {**entry, "version": int(number)}
             for number, entry in (document.get("versions") or {}).items()
@@ -65,12 +68,12 @@ def known_versions(ctx: RuleContext, name: str) -> dict[int, Version]:
     return versions
 
 
-def resolve_ref(ctx: RuleContext, name: str, ref: str) -> Version | None:
+def resolve_ref(ctx: RuleContext, name: str, ref: str, project: str | None = None) -> Version | None:
     """What a Cloud Run `{secret, version}` reads: `latest` as Secret Manager resolves it."""
-    document = secret_document(ctx, name)
+    document = secret_document(ctx, name, project=project)
     if document is None:
         return None
-    versions = known_versions(ctx, name)
+    versions = known_versions(ctx, name, project)
     if ref == "latest":
         latest = document.get("latest") or {}
         number = latest.get("version")
@@ -82,10 +85,12 @@ def resolve_ref(ctx: RuleContext, name: str, ref: str) -> Version | None:
     return versions.get(int(number)) if number is not None else None
 
 
-def archaeology(ctx: RuleContext, name: str, fingerprint: Any, reads: str, holder: str, reader: str) -> str:
+def archaeology(
+    ctx: RuleContext, name: str, fingerprint: Any, reads: str, holder: str, reader: str, project: str | None = None
+) -> str:
     """ "HOLDER holds version 2 (DISABLED, created ...); READER reads latest = version 3 (...)."""
-    versions = known_versions(ctx, name)
-    reading = resolve_ref(ctx, name, reads)
+    versions = known_versions(ctx, name, project)
+    reading = resolve_ref(ctx, name, reads, project)
     if reading is None:
         read_text = f"{reader} reads {name} {reads}"
     elif reads == "latest":
@@ -107,22 +112,24 @@ def _shared_key_message(facts: Facts) -> str:
     f = facts.finding
     ref = _secret_ref(facts)
     holder = f.related[0] if f.related else "the other value"
+    project = facts.ctx.project_for(f.source)
     if ref is None:  # the check compares the secret resource itself
-        return f"{f.message}. " + archaeology(facts.ctx, f.resource, f.expected, "latest", holder, "Secret Manager")
+        story = archaeology(facts.ctx, f.resource, f.expected, "latest", holder, "Secret Manager", project)
+        return f"{f.message}. {story}"
     name, reads = str(ref["secret"]), str(ref.get("version", "latest"))
-    return f"{f.message}. " + archaeology(facts.ctx, name, f.expected, reads, holder, f.resource)
+    return f"{f.message}. " + archaeology(facts.ctx, name, f.expected, reads, holder, f.resource, project)
 
 
 def _shared_key_commands(facts: Facts) -> list[str]:
     ref = _secret_ref(facts)
     name = str(ref["secret"]) if ref else facts.finding.resource
-    project = project_of(facts.ctx)
+    project = project_of(facts.ctx, facts.finding.source)
     commands = [f"gcloud secrets versions add {name} --data-file=- --project={project}"]
     if ref is not None:
         env = facts.variables()["env"]
         commands.append(
             f"gcloud run services update {facts.finding.resource} --update-secrets={env}={name}:latest "
-            f"{run_flags(facts.ctx)}"
+            f"{run_flags(facts.ctx, facts.finding.source)}"
         )
     commands.append(f"gcloud secrets versions access latest --secret={name} --project={project}")
     return commands
@@ -157,47 +164,59 @@ def _unreadable_version(facts: Facts) -> tuple[str, Version] | None:
         name, reads = facts.finding.resource, "latest"
     else:
         return None
-    version = resolve_ref(facts.ctx, name, reads)
+    version = resolve_ref(facts.ctx, name, reads, facts.ctx.project_for(facts.finding.source))
     return (name, version) if version is not None and version.state in UNREADABLE_STATES else None
 
 
 def _unreadable_commands(facts: Facts) -> list[str]:
     found = _unreadable_version(facts)
-    return _version_fix(facts.ctx, *found) if found else []
+    return _version_fix(*found, project_of(facts.ctx, facts.finding.source)) if found else []
 
 
-def _pins(ctx: RuleContext) -> list[tuple[str, str, str, str]]:
-    """(service, address, secret, version ref) for every env var that reads a secret."""
+@dataclass(frozen=True)
+class Pin:
+    """A Cloud Run env var that reads a secret (`source` tells the service's project)."""
+
+    source: str
+    service: str
+    address: str
+    secret: str
+    ref: str
+
+
+def _pins(ctx: RuleContext) -> list[Pin]:
+    """Every env var of a collected service that reads a secret."""
     pins = []
     for source, service, document in ctx.documents_of("cloud-run"):
         for container, spec in ((document.get("template") or {}).get("containers") or {}).items():
             for env, entry in (spec.get("env") or {}).items():
                 if isinstance(entry, dict) and "secret" in entry:
                     address = f"{source}/{service}:template.containers.{container}.env.{env}"
-                    pins.append((service, address, str(entry["secret"]), str(entry.get("version", "latest"))))
+                    version = str(entry.get("version", "latest"))
+                    pins.append(Pin(source, service, address, str(entry["secret"]), version))
     return pins
 
 
 def _detect_unreadable(ctx: RuleContext) -> list[Finding]:
     findings = []
-    for service, address, name, ref in _pins(ctx):
-        version = resolve_ref(ctx, name, ref)
+    for pin in _pins(ctx):
+        version = resolve_ref(ctx, pin.secret, pin.ref, ctx.project_for(pin.source))
         if version is None or version.state not in UNREADABLE_STATES:
             continue
         findings.append(
             VERSION_UNREADABLE.detected(
-                address,
+                pin.address,
                 expected="ENABLED",
                 actual=version.state,
-                message=f"{service} reads secret {name} {ref} = {version.describe()}: new instances cannot start.",
-                commands=_version_fix(ctx, name, version),
+                message=f"{pin.service} reads secret {pin.secret} {pin.ref} = {version.describe()}: "
+                "new instances cannot start.",
+                commands=_version_fix(pin.secret, version, project_of(ctx, pin.source)),
             )
         )
     return findings
 
 
-def _version_fix(ctx: RuleContext, name: str, version: Version) -> list[str]:
-    project = project_of(ctx)
+def _version_fix(name: str, version: Version, project: str) -> list[str]:
     if version.state == "DISABLED" and version.number is not None:
         return [f"gcloud secrets versions enable {version.number} --secret={name} --project={project}"]
     return [f"gcloud secrets versions add {name} --data-file=- --project={project}"]
@@ -220,24 +239,26 @@ VERSION_UNREADABLE = Rule(
 
 def _detect_pinned(ctx: RuleContext) -> list[Finding]:
     findings = []
-    for service, address, name, ref in _pins(ctx):
-        if ref == "latest":
+    for pin in _pins(ctx):
+        if pin.ref == "latest":
             continue
-        reading, latest = resolve_ref(ctx, name, ref), resolve_ref(ctx, name, "latest")
+        project = ctx.project_for(pin.source)
+        reading = resolve_ref(ctx, pin.secret, pin.ref, project)
+        latest = resolve_ref(ctx, pin.secret, "latest", project)
         if reading is None or latest is None or reading.number is None or reading.number == latest.number:
             continue
         if reading.state in UNREADABLE_STATES:
             continue  # secret.version-unreadable says it louder
-        env = address.rsplit(".", 1)[-1]
+        env = pin.address.rsplit(".", 1)[-1]
+        update = f"--update-secrets={env}={pin.secret}:latest {run_flags(ctx, pin.source)}"
         findings.append(
             PINNED_OLD.detected(
-                address,
+                pin.address,
                 expected=f"latest ({latest.describe()})",
                 actual=reading.describe(),
-                message=f"{service} env {env} is pinned to secret {name} {reading.describe()}, not the latest.",
-                commands=[
-                    f"gcloud run services update {service} --update-secrets={env}={name}:latest {run_flags(ctx)}"
-                ],
+                message=f"{pin.service} env {env} is pinned to secret {pin.secret} {reading.describe()}, "
+                "not the latest.",
+                commands=[f"gcloud run services update {pin.service} {update}"],
             )
         )
     return findings
@@ -301,7 +322,7 @@ def _detect_expiring(ctx: RuleContext, now: dt.datetime | None = None) -> list[F
                 expected=f"more than {EXPIRY_WARNING_DAYS} days",
                 actual=expiry,
                 message=f"Secret {name} expires {expiry[:10]} ({max(days, 0):.0f} days): it is deleted then.",
-                commands=[f"gcloud secrets update {name} --remove-expiration --project={project_of(ctx)}"],
+                commands=[f"gcloud secrets update {name} --remove-expiration --project={project_of(ctx, source)}"],
             )
         )
     return findings

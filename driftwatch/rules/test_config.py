@@ -42,7 +42,10 @@ def _detect_stale_urls(ctx: RuleContext) -> list[Finding]:
                     expected=f"https://{current}",
                     actual=value,
                     message=f"{resource} points {format_path(path)} at {host}, but {owner} answers on {current}.",
-                    commands=[f"gcloud run services describe {owner} --format='value(status.url)' {run_flags(ctx)}"],
+                    commands=[
+                        f"gcloud run services describe {owner} --format='value(status.url)' "
+                        + run_flags(ctx, ctx.source_of("cloud-run", owner))
+                    ],
                 )
             )
     return findings
