@@ -140,7 +140,7 @@ class ApiCaller:
             limiter.acquire()
             self.ctx.requests.add(quota)
             try:
-                return fn(self.policy.timeout_s)
+                return within(self.policy.timeout_s, fn)
             except Exception as exc:  # classified below; nothing escapes unclassified
                 failure = classify(exc, self.api, self.ctx)
                 attempt += 1
@@ -160,12 +160,48 @@ class ApiCaller:
                 time.sleep(self.policy.backoff(attempt, self._rng))
 
 
+class AttemptTimeout(Exception):
+    """An attempt outlived its deadline while bytes still trickled in (each read was in time)."""
+
+
+def within(seconds: float, fn: Callable[[float], T]) -> T:
+    """`fn(seconds)` with a wall-clock deadline for the whole attempt.
+
+    The clients' timeout bounds each socket read, so a server that sends one byte a second
+    (a slow loris, a stuck proxy) would hold a call for as long as it likes. The attempt runs
+    on a daemon thread and is abandoned at the deadline; the thread ends with its connection.
+    """
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def attempt() -> None:
+        try:
+            outcome.append((True, fn(seconds)))
+        except BaseException as exc:  # handed to the caller's thread as is
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=attempt, daemon=True, name="gcp-attempt").start()
+    if not done.wait(seconds + ATTEMPT_GRACE_S):
+        raise AttemptTimeout()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+ATTEMPT_GRACE_S = 0.5  # beyond the per-read timeout, so a plain read timeout is reported as such first
+
+
 def classify(exc: BaseException, api: Api, ctx: CollectContext) -> GcpFailure:
     """An exception from the client -> a reason a person can act on. Never echoes payloads."""
     from google.api_core import exceptions as gexc
 
     if isinstance(exc, GcpFailure):
         return exc
+    if isinstance(exc, AttemptTimeout):
+        return GcpFailure(f"{api.title} did not answer in time (the answer trickled past the deadline)", status=None)
     if isinstance(exc, gexc.GoogleAPICallError):
         status = int(exc.code) if isinstance(exc.code, int) else None
         api_status = _api_status(exc)
@@ -177,7 +213,20 @@ def classify(exc: BaseException, api: Api, ctx: CollectContext) -> GcpFailure:
     if isinstance(exc, requests.exceptions.ConnectionError):
         where = emulator_host(api, ctx) or "the Google API endpoint"
         return GcpFailure(f"{api.title} unreachable at {where}", status=None)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        return GcpFailure(f"{api.title} answer was cut short (connection dropped mid-body)", status=None)
+    if _is_malformed_answer(exc):
+        return GcpFailure(f"{api.title} sent a malformed answer (not the JSON the API defines)", status=None)
     return GcpFailure(f"{api.title} call failed: {type(exc).__name__}", status=0)
+
+
+def _is_malformed_answer(exc: BaseException) -> bool:
+    """The body did not parse: a proxy or a dropped connection mangled it, so a retry may do."""
+    import json
+
+    from google.protobuf.json_format import ParseError
+
+    return isinstance(exc, json.JSONDecodeError | ParseError)
 
 
 def _api_status(exc: Any) -> str | None:

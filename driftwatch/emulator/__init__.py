@@ -1,11 +1,14 @@
 """The project's own emulator of the Google Cloud subset driftwatch reads (CONTRACT section 6)."""
 
+from driftwatch.emulator.faults import Fault, FaultScript
 from driftwatch.emulator.server import Emulator, Knobs, RequestRecord
 from driftwatch.emulator.state import EmulatorState, Secret, SecretVersion, load_state, state_from_dict
 
 __all__ = [
     "Emulator",
     "EmulatorState",
+    "Fault",
+    "FaultScript",
     "Knobs",
     "RequestRecord",
     "Secret",

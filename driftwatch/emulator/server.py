@@ -12,6 +12,8 @@ import base64
 import json
 import random
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import google_crc32c
 
+from driftwatch.emulator.faults import Fault, FaultScript
 from driftwatch.emulator.filtering import FilterError, compile_filter, labels_of
 from driftwatch.emulator.state import EmulatorState, Secret, SecretVersion
 
@@ -59,6 +62,7 @@ class Knobs:
     max_page_size: int = MAX_PAGE_SIZE  # the server may return fewer than asked, as Google's may
     seed: int = 0
     rng: random.Random = field(default_factory=random.Random)
+    faults: FaultScript = field(default_factory=FaultScript)  # scripted, aimed at chosen requests
 
     def __post_init__(self) -> None:
         self.rng.seed(self.seed)
@@ -99,13 +103,19 @@ class EmulatorServer:
 
     # -- dispatch --------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any], bool]:
-        """(status, JSON body, injected fault?) for one request."""
+    def handle(
+        self, method: str, path: str, query: dict[str, list[str]], scripted: Fault | None = None
+    ) -> tuple[int, dict[str, Any], bool]:
+        """(status, JSON body, injected fault?) for one request; transport faults are the handler's."""
         if self.knobs.latency_s:
             time.sleep(self.knobs.latency_s)
         fault = self._injected_fault()
         if fault is not None:
             return fault.code, fault.body(), True
+        if scripted is not None and scripted.kind == "status":
+            return scripted.status, ApiError(scripted.status, "injected fault").body(), True
+        if scripted is not None and scripted.kind == "slow":
+            time.sleep(scripted.seconds)
         try:
             if method != "GET":
                 raise ApiError(405, f"method {method} is not emulated", "UNIMPLEMENTED")
@@ -297,14 +307,46 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         emulator = self.server.emulator
-        status, body, injected = emulator.handle(method, url.path, query)
+        scripted = emulator.knobs.faults.take(url.path, query)
+        if scripted is not None and scripted.kind == "reset":
+            emulator.record(RequestRecord(method, url.path, query, 0, started, time.monotonic(), True))
+            self._reset()
+            return
+        status, body, injected = emulator.handle(method, url.path, query, scripted)
         payload = json.dumps(body).encode()
+        declared = len(payload)
+        if scripted is not None and scripted.kind == "malformed":
+            payload = b'{"name": "projects/' + b"x" * 8  # a 200 whose JSON stops mid-string
+            declared = len(payload)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Length", str(declared))
         self.end_headers()
-        self.wfile.write(payload)
+        injected = injected or scripted is not None
+        if scripted is not None and scripted.kind == "truncate":
+            self.wfile.write(payload[: declared // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        elif scripted is not None and scripted.kind == "trickle":
+            self._trickle(payload, scripted.seconds)
+        else:
+            self.wfile.write(payload)
         emulator.record(RequestRecord(method, url.path, query, status, started, time.monotonic(), injected))
+
+    def _reset(self) -> None:
+        """Close with RST (SO_LINGER 0) before any byte of an answer."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def _trickle(self, payload: bytes, gap_s: float) -> None:
+        """A slow loris: one byte per `gap_s`, so no single read ever times out."""
+        try:
+            for index in range(len(payload)):
+                self.wfile.write(payload[index : index + 1])
+                self.wfile.flush()
+                time.sleep(gap_s)
+        except OSError:
+            self.close_connection = True  # the client gave up: that is the point
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is data (`Emulator.requests`), not stderr noise."""
@@ -314,6 +356,14 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
     emulator: EmulatorServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout, a reset it provoked) is normal here: no traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Emulator:
