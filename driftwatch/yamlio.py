@@ -35,8 +35,18 @@ class LoadedYaml:
         return None
 
 
+TOO_DEEP = "nested too deeply (a hostile or generated file?)"
+
+
 def load(text: str) -> LoadedYaml:
     """Parse one YAML document with SafeLoader, recording the line of every key and item."""
+    try:
+        return _load(text)
+    except RecursionError:
+        raise YamlProblem(TOO_DEEP) from None
+
+
+def _load(text: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -84,6 +94,8 @@ def load_data(text: str) -> Any:
     """The data of one YAML document without a line index: about twice as fast as `load`."""
     try:
         return yaml.load(text, Loader=_FastLoader)
+    except RecursionError:
+        raise YamlProblem(TOO_DEEP) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None

@@ -359,19 +359,11 @@ def emulator(
     Prints the environment that points driftwatch (or any official client) at it, then
     serves until interrupted. With -v every request is logged on stderr.
     """
-    import ipaddress
-
     from driftwatch.demo import STATE_FILE
     from driftwatch.emulator import Emulator, load_state
+    from driftwatch.emulator.server import require_loopback
 
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise click.BadParameter(
-            "give a loopback IP such as 127.0.0.1: the emulator serves secret payloads", param_hint="--host"
-        )
+    require_loopback(host)
     knobs = {"latency_s": latency_ms / 1000, "fault_rate": fault_rate, "max_page_size": page_size}
     server = Emulator(load_state(state_file or STATE_FILE), host=host, port=port, **knobs)
     if CURRENT.verbose:

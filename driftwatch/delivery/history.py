@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -43,13 +44,30 @@ class HistoryError(DriftwatchError):
     pass
 
 
+BUSY_TIMEOUT_S = 60.0
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """WAL mode and the schema. Switching a new file to WAL takes an exclusive lock that SQLite
+    does not wait for (no busy handler), so two runs creating the store together retry here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 @contextmanager
 def _store(path: Path) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with closing(sqlite3.connect(path, timeout=60, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)) as db:
+            _prepare(db)
             yield db
     except sqlite3.DatabaseError as exc:
         raise HistoryError(

@@ -27,6 +27,7 @@ import google_crc32c
 from driftwatch.emulator.faults import Fault, FaultScript
 from driftwatch.emulator.filtering import FilterError, compile_filter, labels_of
 from driftwatch.emulator.state import EmulatorState, Secret, SecretVersion
+from driftwatch.errors import CollectError
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 1000
@@ -366,6 +367,20 @@ class _HTTPServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def require_loopback(host: str) -> None:
+    """The emulator serves secret payloads to anyone who asks: never beyond this machine."""
+    import ipaddress
+
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise CollectError(
+            f"the emulator binds to a loopback IP only, not {host}", hint="use 127.0.0.1 (it serves secret payloads)"
+        )
+
+
 class Emulator:
     """The emulator on a loopback port (0 = a free one), in a background thread.
 
@@ -373,6 +388,7 @@ class Emulator:
     """
 
     def __init__(self, state: EmulatorState, *, host: str = "127.0.0.1", port: int = 0, **knobs: Any) -> None:
+        require_loopback(host)
         self.state = state
         self.knobs = Knobs(**knobs)
         self.server = EmulatorServer(state, self.knobs)
