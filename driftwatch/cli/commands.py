@@ -43,6 +43,39 @@ _output_options = [
 ]
 
 
+_verdict_options = [
+    click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default="low",
+        show_default=True,
+        help="Lowest severity that makes the run exit 1.",
+    ),
+    click.option(
+        "--exit-code/--no-exit-code",
+        default=True,
+        show_default=True,
+        help="Off: drift exits 0 (report-only cron jobs); errors still exit 2.",
+    ),
+]
+_delivery_options = [
+    click.option(
+        "--history",
+        "history_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="PATH",
+        help="Record this run in a SQLite store; findings get first_seen, reports say what is new and resolved.",
+    ),
+    click.option(
+        "--notify",
+        "notify_urls",
+        multiple=True,
+        metavar="URL",
+        help="Slack-compatible webhook (repeatable): posted when findings changed, or the run could not check.",
+    ),
+]
+
+
 def _collect_options(progress: Progress, concurrency: int | None = None, shard: Shard | None = None) -> CollectOptions:
     from driftwatch.pipeline import CollectOptions
 
@@ -60,19 +93,8 @@ def _load() -> LoadedConfig:
 @_format_option
 @_output_options[0]
 @_output_options[1]
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="low",
-    show_default=True,
-    help="Lowest severity that makes the run exit 1.",
-)
-@click.option(
-    "--exit-code/--no-exit-code",
-    default=True,
-    show_default=True,
-    help="Off: drift exits 0 (report-only cron jobs); errors still exit 2.",
-)
+@_verdict_options[0]
+@_verdict_options[1]
 @click.option(
     "--from-snapshot",
     type=click.Path(exists=True, path_type=Path),
@@ -80,20 +102,8 @@ def _load() -> LoadedConfig:
     help="Check a saved snapshot instead of live APIs (offline, reproducible).",
 )
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Concurrent API calls per collector.")
-@click.option(
-    "--history",
-    "history_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="PATH",
-    help="Record this run in a SQLite store; findings get first_seen, reports say what is new and resolved.",
-)
-@click.option(
-    "--notify",
-    "notify_urls",
-    multiple=True,
-    metavar="URL",
-    help="Slack-compatible webhook (repeatable): posted when findings changed, or the run could not check.",
-)
+@_delivery_options[0]
+@_delivery_options[1]
 @click.option(
     "--shard",
     "shard_spec",
@@ -259,10 +269,10 @@ def report(result_file: Path, formats: tuple[str, ...], output: Path | None, out
 @_format_option
 @_output_options[0]
 @_output_options[1]
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True)
-@click.option("--exit-code/--no-exit-code", default=True, show_default=True)
-@click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH")
-@click.option("--notify", "notify_urls", multiple=True, metavar="URL")
+@_verdict_options[0]
+@_verdict_options[1]
+@_delivery_options[0]
+@_delivery_options[1]
 @global_options
 def merge(
     result_files: tuple[Path, ...],
