@@ -135,7 +135,7 @@ def check(
     with collecting() as progress:
         options = _collect_options(progress, concurrency, shard)
         result = pipeline.check(loaded, from_snapshot=from_snapshot, options=options)
-    return _deliver(result, formats, output, output_dir, fail_on, exit_code, history_path, notify_urls)
+    return _deliver(result, formats, output, output_dir, fail_on, exit_code, history_path, notify_urls, loaded)
 
 
 def _shard(spec: str | None) -> Shard | None:
@@ -157,6 +157,7 @@ def _deliver(
     exit_code: bool,
     history_path: Path | None,
     notify_urls: tuple[str, ...],
+    loaded: LoadedConfig,
 ) -> int:
     """What `check` and `merge` do with a result: history, reports, job summary, alerts, exit code."""
     from driftwatch.cli.output import emit
@@ -166,12 +167,12 @@ def _deliver(
         from driftwatch.delivery.history import record
 
         result = record(history_path, result)
+    stem = "driftwatch"
     if result.shard is not None:
         from driftwatch.shard import file_stem
 
-        emit(result, formats, output, output_dir, stem=file_stem(result.shard.index, result.shard.count))
-    else:
-        emit(result, formats, output, output_dir)
+        stem = file_stem(result.shard.index, result.shard.count)
+    emit(result, formats, output, output_dir, stem=stem, reports_dir=loaded.reports_dir)
     _step_summary(result)
     if notify_urls:
         from driftwatch.delivery.notify import notify
@@ -292,8 +293,9 @@ def merge(
     """
     from driftwatch.merge import merge_results
 
-    result = merge_results(_load(), result_files)
-    return _deliver(result, formats, output, output_dir, fail_on, exit_code, history_path, notify_urls)
+    loaded = _load()
+    result = merge_results(loaded, result_files)
+    return _deliver(result, formats, output, output_dir, fail_on, exit_code, history_path, notify_urls, loaded)
 
 
 @click.command()
@@ -332,7 +334,7 @@ def rules(fmt: str) -> int:
     show_default=True,
     help="Where demo.{md,html,json} are written.",
 )
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True)
+@_verdict_options[0]
 @global_options
 def demo(output_dir: Path, fail_on: Severity) -> int:
     """Run the main job on the bundled staging environment; no cloud account needed."""

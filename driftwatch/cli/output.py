@@ -36,8 +36,11 @@ def emit(
     output_dir: Path | None,
     *,
     stem: str = "driftwatch",
+    reports_dir: Path | None = None,
 ) -> None:
-    """Write the requested formats; the human summary goes wherever stdout is free."""
+    """Write the requested formats; the human summary goes wherever stdout is free. With no
+    format and no output asked for, the summary is printed and the default formats are written
+    to `reports_dir` (the config's `reports:` folder)."""
     formats = list(dict.fromkeys(formats))
     if output is not None and len(formats) > 1:
         raise click.UsageError("--output takes one format; use --output-dir for several")
@@ -56,6 +59,9 @@ def emit(
     name = formats[0] if formats else "text"
     if name == "text":
         _summary(result, err=False, requested=True)
+        if not formats and reports_dir is not None:  # a bare run also leaves its reports (CONTRACT s.2)
+            written = [_write(result, fmt, reports_dir, stem) for fmt in DEFAULT_FILE_FORMATS]
+            say("reports: " + ", ".join(str(p) for p in written))
         return
     click.echo(render(result, name), nl=False)
     _summary(result, err=True, requested=False)

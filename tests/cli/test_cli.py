@@ -73,8 +73,11 @@ def test_output_streams(cli, drifted: Path) -> None:  # type: ignore[no-untyped-
     as_json = cli("check", "-f", "json", cwd=drifted)
     assert json.loads(as_json.out)["schema"] == "driftwatch/result/v1"
     assert "DRIFT" in as_json.err  # human summary on stderr
-    text = cli("check", cwd=drifted)
-    assert "DRIFT" in text.out and text.err == ""
+    text = cli("check", cwd=drifted)  # a bare check prints the summary and writes reports (CONTRACT s.2)
+    assert "DRIFT" in text.out and text.err.startswith("reports: ") and text.err.count("\n") == 1
+    for ext in ("json", "md", "html"):
+        assert (drifted / "reports" / f"driftwatch.{ext}").is_file()
+    assert cli("-q", "check", cwd=drifted).err == ""
     several = cli("check", "-f", "json", "-f", "html", cwd=drifted)
     assert several.code == 2 and "--output-dir" in several.err
     written = cli("check", "-f", "json", "-f", "markdown", "--output-dir", "out", cwd=drifted)

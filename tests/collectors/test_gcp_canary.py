@@ -62,6 +62,10 @@ def test_emulator_payloads_never_leak(cli, emulator, tmp_path: Path) -> None:  #
     runs.append(cli("-v", "check", "--output-dir", "out", "-f", "json", "-f", "html", "-f", "markdown", cwd=tmp_path))
     runs.append(cli("snapshot", "--out", "snap", cwd=tmp_path))
     runs.append(cli("check", "--from-snapshot", "snap", cwd=tmp_path))
+    for index in (0, 1):  # shard results carry their share of the snapshot
+        runs.append(cli("check", "--shard", f"{index}/2", "--output-dir", "shards", "-f", "json", cwd=tmp_path))
+    runs.append(cli("merge", "shards", "--output-dir", "merged", cwd=tmp_path))
+    assert (tmp_path / "shards" / "driftwatch-shard-1-of-2.json").is_file() and (tmp_path / "merged").is_dir()
     server.state.deny.add("secrets/locked")  # a failing run
     failing = cli("-v", "check", "-f", "json", cwd=tmp_path)
     assert failing.code == 2
