@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 from tests.conftest import config_yaml, write
@@ -84,8 +85,11 @@ def test_the_emulator_walkthrough_runs(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=10)
+    written = ROOT / "driftwatch" / "demo" / "reports"  # the demo config's `reports:` folder
+    shutil.rmtree(written, ignore_errors=True)  # a test leaves nothing in the checkout
     assert run.returncode == 1, run.stderr  # the demo state has drift
     assert "CRITICAL check   cloud-run/netra-auth-service" in run.stdout
+    assert "reports: " in run.stderr and "driftwatch.html" in run.stderr  # a bare check writes its reports
 
 
 def test_the_rule_table_is_the_catalog(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
