@@ -104,3 +104,60 @@ def test_google_client_debug_logging_is_capped(emulator) -> None:  # type: ignor
     finally:
         google.setLevel(saved[0])
         root.setLevel(saved[1])
+
+
+class _RefusingProxy:
+    """A loopback HTTP proxy that records the request line and answers 503: a call that went
+    through it shows in `seen` and fails; one that bypassed it does not."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        seen: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append(self.requestline)
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.seen = seen
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_proxy_variables_still_apply_once_read_per_client(cli, tmp_path: Path, emulator, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Proxies are resolved once per client instead of on every call: HTTP_PROXY must still be
+    used, and NO_PROXY must still exempt the host."""
+    from tests.conftest import FAST_RETRIES, gcp_state, service
+
+    server = emulator(gcp_state(services=[service("api")]))
+    write(tmp_path, {"driftwatch.yaml": config_yaml("- {name: run, kind: cloud-run, services: [api]}", FAST_RETRIES)})
+    assert cli("baseline", "update", cwd=tmp_path).code == 0
+    proxy = _RefusingProxy()
+    try:
+        for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("http_proxy", proxy.url)
+        through_proxy = cli("check", cwd=tmp_path)
+        assert through_proxy.code == 2  # the proxy refused every call
+        assert proxy.seen and all(line.startswith(f"GET http://{server.host}/v2/") for line in proxy.seen)
+
+        proxy.seen.clear()
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        assert cli("check", cwd=tmp_path).code == 0
+        assert proxy.seen == []
+    finally:
+        proxy.stop()
