@@ -3,49 +3,23 @@ or error, and the webhook URL (a credential) never in any output, even with -v."
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import FAST_RETRIES, all_output, config_yaml, gcp_state, service, write
-
-SECRET_PATH = "/services/T0CANARY/B0CANARY/xoxbCANARYwebhooksecret"
-
-
-class _Hook(BaseHTTPRequestHandler):
-    server: Any
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.posts.append((self.path, body))
-        status = self.server.statuses.pop(0) if self.server.statuses else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+from tests.delivery.webhook_fake import SECRET_PATH, webhook
 
 
 @pytest.fixture
-def hook() -> Any:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    server.posts = []  # type: ignore[attr-defined]
-    server.statuses = []  # type: ignore[attr-defined]
-    server.url = f"http://127.0.0.1:{server.server_address[1]}{SECRET_PATH}"  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def hook() -> Iterator[Any]:
+    with webhook() as server:
+        yield server
 
 
 def project(tmp_path: Path, value: int) -> None:
