@@ -8,7 +8,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from driftwatch.collectors.base import (
     NoProgress,
     Progress,
     RequestCounter,
+    thread_pool,
 )
 from driftwatch.config import Check, LoadedConfig
 from driftwatch.diff import diff_documents
@@ -89,7 +90,7 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
     requests = RequestCounter()
     if not collectors:
         return Snapshot(config.project, utc_now(), fingerprint.key_id, (), (), skipped)
-    with ThreadPoolExecutor(max_workers=len(collectors), thread_name_prefix="collect") as pool:
+    with thread_pool(len(collectors), "collect") as pool:
         futures: dict[str, Future[list[Resource | NotChecked]]] = {}
 
         def upstream_of(consumer: CollectorSettings) -> Callable[[], Sequence[Resource]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -131,5 +132,18 @@ def bounded_map(fn: Callable[[T], R], items: Sequence[T] | Iterable[T], concurre
     items = list(items)
     if not items:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items))), thread_name_prefix="collect") as pool:
+    with thread_pool(max(1, min(concurrency, len(items))), "collect") as pool:
         return list(pool.map(fn, items))
+
+
+@contextmanager
+def thread_pool(workers: int, name: str) -> Iterator[ThreadPoolExecutor]:
+    """A thread pool that, left by an exception (Ctrl-C, SIGTERM, a bug), drops the calls not
+    yet started instead of running them all first, as ThreadPoolExecutor's own exit does."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

@@ -10,13 +10,20 @@ Payload bytes are fingerprinted inside the call that received them and go no fur
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Literal
 
 from pydantic import Field
 
 from driftwatch.address import is_glob
-from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, bounded_map
+from driftwatch.collectors.base import (
+    CollectContext,
+    Collected,
+    CollectorSettings,
+    CollectorSpec,
+    bounded_map,
+    thread_pool,
+)
 from driftwatch.collectors.gcp import (
     PAGE_SIZE,
     SECRET_MANAGER,
@@ -123,7 +130,7 @@ def collect(settings: SecretManagerSettings, ctx: CollectContext) -> Collected:
         return blind(settings.name, settings.secrets, RESOURCE_KIND, ctx, failure.reason)
     caller = ApiCaller(SECRET_MANAGER, ctx, settings.name, project)
     reader = _SecretReader(client, caller, project, ctx, settings)
-    with ThreadPoolExecutor(max_workers=ctx.concurrency, thread_name_prefix="secrets") as pool:
+    with thread_pool(ctx.concurrency, "secrets") as pool:
         reads: dict[str, Future[Resource | NotChecked]] = {}
         try:
             for page in _secret_pages(client, caller, project, settings):  # reading starts with page one
