@@ -19,6 +19,12 @@ class DriftwatchError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+def printable(text: str) -> str:
+    """`text` as one line of plain characters: a key or file name from hostile input may hold a
+    newline, a line separator (\\x1e, \\u2028) or a terminal escape; each is shown escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class ConfigError(DriftwatchError):
     """driftwatch.yaml is missing, unreadable or invalid."""
 
