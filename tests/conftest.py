@@ -15,6 +15,14 @@ from driftwatch.cli import main
 from driftwatch.cli.state import CURRENT, State
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The generated proofs say how many cases they tried, in every run's output (CI's too)."""
+    from tests.reliability_doc import SUMMARIES
+
+    for line in SUMMARIES:
+        terminalreporter.write_line(line)
+
+
 @dataclass
 class Run:
     code: int

@@ -18,7 +18,7 @@ from typing import Any
 
 from driftwatch.emulator import Fault, FaultScript
 from tests.conftest import Run, config_yaml, secret, service, write
-from tests.reliability_doc import ROOT, write_section
+from tests.reliability_doc import write_section
 
 SECRETS = [f"key-{i}" for i in range(6)]
 SERVICES = ["api", "web", "worker"]
@@ -181,5 +181,4 @@ def _write_report(lines: list[str]) -> None:
             *lines,
         ]
     )
-    doc = write_section("fault-matrix", text)
-    print(f"\nfault matrix: {len(lines)} cases tried, all held; written to {doc.relative_to(ROOT)}")
+    write_section("fault-matrix", text, f"fault matrix: {len(lines)} cases tried, all held, 0 resources lost")

@@ -378,7 +378,5 @@ def _write_table(cases: list[Case], files: int, scanned: int) -> None:
             *rows,
         ]
     )
-    doc = write_section("leak-sweep", text)
-    print(
-        f"\nleak sweep: {len(cases)} cases, {files} files, {scanned:,} characters scanned, 0 leaks; table in {doc.name}"
-    )
+    summary = f"leak sweep: {len(cases)} cases, {files} files and {scanned:,} characters scanned, 0 leaks"
+    write_section("leak-sweep", text, summary)
