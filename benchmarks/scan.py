@@ -101,7 +101,7 @@ def main() -> int:
         )
         try:
             assert emulator.stdout is not None
-            exports = dict(emulator.stdout.readline().split()[1].split("=", 1) for _ in range(2))
+            exports = dict(emulator.stdout.readline().split()[1].split("=", 1) for _ in range(3))
             env = {**os.environ, **exports, "DRIFTWATCH_FINGERPRINT_KEY": "bench"}
             driftwatch(folder, env, "baseline", "update")
             wall, run = driftwatch(folder, env, "check", "-f", "json")

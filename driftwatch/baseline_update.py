@@ -28,7 +28,7 @@ from driftwatch.fingerprint import load_fingerprinter
 from driftwatch.fsutil import atomic_write_text
 from driftwatch.model import ChangeStatus, NotChecked, Resource
 from driftwatch.normalise import comparable
-from driftwatch.pipeline import CollectOptions, blind_reason, collect, whole_resource_ignored
+from driftwatch.pipeline import CollectOptions, blind_reason, collect, resolved_for, whole_resource_ignored
 from driftwatch.snapshot import read_snapshot
 
 
@@ -55,6 +55,7 @@ def update_baselines(
             raise SnapshotError(f"{from_snapshot}: made with another fingerprint key", hint="use the same key")
     else:
         snapshot = collect(loaded, fingerprint, options)
+    loaded = resolved_for(loaded, snapshot)
     sources = {c.name for c in loaded.collectors}
     ignore = loaded.ignore_globs
     report = UpdateReport()

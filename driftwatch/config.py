@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -25,6 +26,13 @@ from driftwatch.severity import Severity
 
 CONFIG_NAME = "driftwatch.yaml"
 PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+PROJECT_PATTERN = re.compile(r"[a-z0-9*?-]{1,30}")  # a glob over project IDs: `team-*-staging`, `*`
+
+
+def is_project_glob(entry: str) -> bool:
+    return "*" in entry or "?" in entry
+
+
 MAX_CONFIG_BYTES = 2_000_000
 
 if TYPE_CHECKING:
@@ -106,7 +114,8 @@ class Config(_Strict):
         None,
         min_length=1,
         description="check every one of these projects: each Google Cloud collector without its own `project` "
-        "runs once per project, as source NAME.PROJECT (baselines/NAME.PROJECT/...)",
+        "runs once per project, as source NAME.PROJECT (baselines/NAME.PROJECT/...). An entry with * or ? "
+        "is a glob over the ACTIVE projects the credentials can see (Resource Manager projects.search)",
     )
     region: str | None = Field(None, description="default Cloud Run region")
     baselines: str = Field("baselines", description="folder of checked-in expected state")
@@ -122,25 +131,43 @@ class Config(_Strict):
     @classmethod
     def _project_ids(cls, projects: list[str] | None) -> list[str] | None:
         for index, project in enumerate(projects or []):
-            if not PROJECT_ID.fullmatch(project):
+            if is_project_glob(project):
+                if not PROJECT_PATTERN.fullmatch(project):
+                    raise ValueError(f"entry {index} is not a glob over project IDs (a-z, 0-9, -, * and ?)")
+            elif not PROJECT_ID.fullmatch(project):
                 raise ValueError(f"entry {index} is not a project ID (6-30 of a-z, 0-9 and -, starting with a letter)")
         if projects and len(set(projects)) != len(projects):
             raise ValueError("a project is listed twice")
         return projects
 
-    def expanded_collectors(self) -> list[CollectorSettings]:
+    @property
+    def project_globs(self) -> list[str]:
+        """The `projects` entries that are resolved by listing projects, not named."""
+        return [p for p in self.projects or [] if is_project_glob(p)]
+
+    def expanded_collectors(self, projects: Sequence[str] | None = None) -> list[CollectorSettings]:
         """The collectors a run has: with `projects`, one copy per project of every Google Cloud
-        collector that names no `project` of its own, so each project has its own source and baselines."""
+        collector that names no `project` of its own, so each project has its own source and baselines.
+        `projects` is the resolved list when the config has globs (else its named projects)."""
+        chosen = list(projects) if projects is not None else [p for p in self.projects or [] if not is_project_glob(p)]
         expanded: list[CollectorSettings] = []
         for collector in self.collectors:
             if self.projects and "project" in type(collector).model_fields and getattr(collector, "project", 0) is None:
                 expanded += [
                     collector.model_copy(update={"name": f"{collector.name}.{project}", "project": project})
-                    for project in self.projects
+                    for project in chosen
                 ]
             else:
                 expanded.append(collector)
         return expanded
+
+    def per_project_collectors(self) -> list[str]:
+        """Names of the collectors that `projects` multiplies (their sources are NAME.PROJECT)."""
+        return [
+            c.name
+            for c in self.collectors
+            if self.projects and "project" in type(c).model_fields and getattr(c, "project", 0) is None
+        ]
 
     @model_validator(mode="after")
     def _expanded_names_unique(self) -> Config:
@@ -164,11 +191,21 @@ class Config(_Strict):
 class LoadedConfig:
     """A validated config plus where it came from (paths inside it are relative to it)."""
 
-    def __init__(self, config: Config, path: Path) -> None:
+    def __init__(self, config: Config, path: Path, projects: Sequence[str] | None = None) -> None:
         self.config = config
         self.path = path
         self.dir = path.parent
-        self._collectors = config.expanded_collectors()
+        self.projects = tuple(projects) if projects is not None else None  # resolved `projects` globs
+        self._collectors = config.expanded_collectors(projects)
+
+    @property
+    def discovers_projects(self) -> bool:
+        """`projects` has globs, and they have not been resolved into project IDs yet."""
+        return bool(self.config.project_globs) and self.projects is None
+
+    def with_projects(self, projects: Sequence[str]) -> LoadedConfig:
+        """This config with its `projects` globs resolved (the named projects included)."""
+        return LoadedConfig(self.config, self.path, sorted(set(projects)))
 
     @property
     def collectors(self) -> list[CollectorSettings]:

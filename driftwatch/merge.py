@@ -108,6 +108,11 @@ def join(shares: Sequence[Share]) -> Snapshot:
     snapshots = [share.snapshot for share in shares]
     if len({s.key_id for s in snapshots}) > 1:
         raise ShardError("the shards were run with different fingerprint keys", hint="use one key for every task")
+    if len({s.projects for s in snapshots}) > 1:
+        raise ShardError(
+            "the shards resolved the `projects` globs to different projects",
+            hint="a project appeared or went between tasks; rerun the job",
+        )
     return Snapshot(
         project=snapshots[0].project,
         generated_at=max(s.generated_at for s in snapshots),
@@ -116,6 +121,7 @@ def join(shares: Sequence[Share]) -> Snapshot:
         not_checked=_not_checked(snapshots),
         skipped=tuple(sorted({name for s in snapshots for name in s.skipped})),
         requests=_requests(snapshots),
+        projects=snapshots[0].projects,
     )
 
 

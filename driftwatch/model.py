@@ -80,6 +80,7 @@ class Snapshot:
     not_checked: tuple[NotChecked, ...] = ()
     skipped: tuple[str, ...] = ()  # sources deliberately not collected (`--no-probes`): not judged
     requests: dict[str, int] = field(default_factory=dict)  # API requests per quota class
+    projects: tuple[str, ...] | None = None  # what the config's `projects` globs resolved to, if it has any
 
 
 def finding_id(rule: str, address: str) -> str:

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -84,14 +85,17 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
     `upstream()` that waits for those collectors; it runs in parallel with them until it calls it.
     """
     options = options or CollectOptions()
+    requests = RequestCounter()
+    if loaded.discovers_projects:
+        loaded = _resolve_projects(loaded, fingerprint, options, requests)
     config = loaded.config
     skipped = tuple(c.name for c in loaded.collectors if c.kind in options.skip_kinds)
     collectors = [c for c in loaded.collectors if c.kind not in options.skip_kinds]
-    requests = RequestCounter()
     if not collectors:
-        return Snapshot(config.project, utc_now(), fingerprint.key_id, (), (), skipped)
+        return Snapshot(config.project, utc_now(), fingerprint.key_id, (), (), skipped, projects=loaded.projects)
     with thread_pool(len(collectors), "collect") as pool:
         futures: dict[str, Future[list[Resource | NotChecked]]] = {}
+        all_submitted = threading.Event()  # a fast consumer may ask before its producer is submitted
 
         def upstream_of(consumer: CollectorSettings) -> Callable[[], Sequence[Resource]]:
             """Resources of the kinds `consumer` reads, from collectors of its own project."""
@@ -99,6 +103,7 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
             project = _project_of(consumer, config.project)
 
             def wait() -> Sequence[Resource]:
+                all_submitted.wait()
                 producers = [
                     c.name
                     for c in collectors
@@ -108,10 +113,13 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
 
             return wait
 
-        for settings in collectors:
-            spec = COLLECTORS[settings.kind]
-            ctx = _context(loaded, fingerprint, options, settings, requests, upstream_of(settings))
-            futures[settings.name] = pool.submit(_collect_one, spec, settings, ctx)
+        try:
+            for settings in collectors:
+                spec = COLLECTORS[settings.kind]
+                ctx = _context(loaded, fingerprint, options, settings, requests, upstream_of(settings))
+                futures[settings.name] = pool.submit(_collect_one, spec, settings, ctx)
+        finally:
+            all_submitted.set()
         outputs = [futures[c.name].result() for c in collectors]
     resources = [r for output in outputs for r in output if isinstance(r, Resource)]
     not_checked = [n for output in outputs for n in output if isinstance(n, NotChecked)]
@@ -125,7 +133,59 @@ def collect(loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOp
         tuple(not_checked),
         skipped,
         dict(sorted(requests.counts.items())),
+        loaded.projects,
     )
+
+
+def _resolve_projects(
+    loaded: LoadedConfig, fingerprint: Fingerprinter, options: CollectOptions, requests: RequestCounter
+) -> LoadedConfig:
+    """The config with its `projects` globs replaced by the projects they match now."""
+    from driftwatch.collectors.projects import discover_projects
+
+    config = loaded.config
+    ctx = CollectContext(
+        config_dir=loaded.dir,
+        project=config.project,
+        region=config.region,
+        fingerprint=fingerprint,
+        concurrency=1,
+        skip_resource=lambda source, name: False,
+        rate_limits=config.rate_limits.model_dump(),
+        retries=config.retries.policy(),
+        emulator_hosts=options.emulator_hosts,
+        requests=requests,
+    )
+    named = [p for p in config.projects or [] if p not in config.project_globs]
+    projects = discover_projects(config.project_globs, named, _baselined_projects(loaded), ctx)
+    return loaded.with_projects(projects)
+
+
+def _baselined_projects(loaded: LoadedConfig) -> set[str]:
+    """Projects with a baselines folder of a per-project collector (`NAME.PROJECT`)."""
+    folder = loaded.baselines_dir
+    if not folder.is_dir():
+        return set()
+    prefixes = [f"{name}." for name in loaded.config.per_project_collectors()]
+    return {
+        entry.name[len(prefix) :]
+        for entry in folder.iterdir()
+        if entry.is_dir()
+        for prefix in prefixes
+        if entry.name.startswith(prefix)
+    }
+
+
+def resolved_for(loaded: LoadedConfig, snapshot: Snapshot) -> LoadedConfig:
+    """The config as the snapshot was taken: its `projects` globs resolved to the same projects."""
+    if not loaded.discovers_projects:
+        return loaded
+    if snapshot.projects is None:
+        raise SnapshotError(
+            "the snapshot was taken without the config's `projects` globs, so it cannot say which projects they match",
+            hint="take it again with this config",
+        )
+    return loaded.with_projects(snapshot.projects)
 
 
 def take_share(
@@ -203,6 +263,7 @@ def evaluate(
 ) -> Result:
     """The result of a snapshot against the baselines; with `shard`, of that share only, and
     without checks (they may span shards: `merge` judges them over every share)."""
+    loaded = resolved_for(loaded, snapshot)
     config = loaded.config
     globs = loaded.ignore_globs
     kinds = {c.name: COLLECTORS[c.kind].resource_kind for c in loaded.collectors if c.name not in snapshot.skipped}

@@ -56,6 +56,7 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
         ],
         "skipped": list(snapshot.skipped),
         "requests": dict(snapshot.requests),
+        **({"projects": list(snapshot.projects)} if snapshot.projects is not None else {}),
     }
 
 
@@ -112,6 +113,7 @@ def from_dict(data: Any, where: str) -> Snapshot:
             not_checked,
             tuple(str(s) for s in data.get("skipped") or ()),
             {str(k): int(v) for k, v in (data.get("requests") or {}).items()},
+            None if data.get("projects") is None else tuple(str(p) for p in data["projects"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise SnapshotError(

@@ -328,7 +328,7 @@ def emulator_log_case(inputs: Path) -> Case:
     )
     try:
         assert emulator_process.stdout is not None
-        exports = dict(emulator_process.stdout.readline().split()[1].split("=", 1) for _ in range(2))
+        exports = dict(emulator_process.stdout.readline().split()[1].split("=", 1) for _ in range(3))
         env = {**os.environ, **exports, "DRIFTWATCH_FINGERPRINT_KEY": "sweep"}
         for args in (["baseline", "update"], ["check"]):
             done = subprocess.run(

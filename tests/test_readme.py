@@ -71,8 +71,8 @@ def test_the_emulator_walkthrough_runs(tmp_path: Path) -> None:
     )
     try:
         assert server.stdout is not None
-        printed = [server.stdout.readline().strip(), server.stdout.readline().strip()]
         exported = dict(item.split("=", 1) for item in shlex.split(export.replace("8085", port))[1:])
+        printed = [server.stdout.readline().strip() for _ in exported]
         assert printed == [f"export {name}={value}" for name, value in exported.items()]
         run = subprocess.run(
             [sys.executable, "-m", "driftwatch", *shlex.split(check)[1:]],

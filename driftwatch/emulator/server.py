@@ -9,6 +9,7 @@ fault injection serve tests and benchmarks; every request lands in a log they ca
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
 import re
@@ -100,6 +101,7 @@ class EmulatorServer:
             (re.compile(r"^/v1/projects/([^/]+)/secrets/([^/:]+)/versions/([^/:]+):access$"), self.access_version),
             (re.compile(r"^/v2/projects/([^/]+)/locations/([^/]+)/services$"), self.list_services),
             (re.compile(r"^/v2/projects/([^/]+)/locations/([^/]+)/services/([^/:]+)$"), self.get_service),
+            (re.compile(r"^/v3/projects:search$"), self.search_projects),
         ]
 
     # -- dispatch --------------------------------------------------------------------------
@@ -243,6 +245,25 @@ class EmulatorServer:
             raise ApiError(404, f"Resource '{service_id}' of kind 'SERVICE' in region '{location}' does not exist.")
         return service
 
+    # -- Resource Manager v3 ---------------------------------------------------------------
+
+    def search_projects(self, *, query: dict[str, list[str]]) -> dict[str, Any]:
+        """The projects the caller may get (a denied one is simply not there), optionally
+        narrowed by a `state:STATE` term, the only query term emulated."""
+        self._deny("projects:search")
+        terms = dict(term.split(":", 1) for term in (_one(query, "query") or "").split() if ":" in term)
+        wanted = terms.get("state", "").upper() or None
+        projects = [
+            {"name": f"projects/{_project_number(project_id)}", "projectId": project_id, "state": state}
+            for project_id, state in sorted(self.state.project_states().items())
+            if (wanted is None or state == wanted) and not self.state.is_denied(f"projects/{project_id}")
+        ]
+        page, token = self._page(projects, query, "projects:search")
+        body: dict[str, Any] = {"projects": page}
+        if token:
+            body["nextPageToken"] = token
+        return body
+
     # -- shared ------------------------------------------------------------------------------
 
     def _deny(self, full_name: str) -> None:
@@ -266,6 +287,10 @@ class EmulatorServer:
         end = start + size
         following = base64.urlsafe_b64encode(f"{scope}|{end}".encode()).decode() if end < len(items) else None
         return items[start:end], following
+
+
+def _project_number(project_id: str) -> int:
+    return int(hashlib.sha256(project_id.encode()).hexdigest()[:10], 16)
 
 
 def _version_json(secret: Secret, version: SecretVersion) -> dict[str, Any]:
@@ -381,6 +406,10 @@ def require_loopback(host: str) -> None:
         )
 
 
+# What the emulator serves, in the `*_EMULATOR_HOST` convention (CONTRACT section 6).
+EMULATOR_VARIABLES = ("SECRET_MANAGER_EMULATOR_HOST", "CLOUD_RUN_EMULATOR_HOST", "RESOURCE_MANAGER_EMULATOR_HOST")
+
+
 class Emulator:
     """The emulator on a loopback port (0 = a free one), in a background thread.
 
@@ -407,7 +436,7 @@ class Emulator:
 
     def env(self) -> dict[str, str]:
         """The environment that points the official clients here (CONTRACT section 6)."""
-        return {"SECRET_MANAGER_EMULATOR_HOST": self.host, "CLOUD_RUN_EMULATOR_HOST": self.host}
+        return {name: self.host for name in EMULATOR_VARIABLES}
 
     def start(self) -> Emulator:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="driftwatch-emulator", daemon=True)

@@ -50,6 +50,15 @@ class EmulatorState:
     secrets: dict[tuple[str, str], Secret] = field(default_factory=dict)
     services: dict[str, dict[str, Any]] = field(default_factory=dict)  # full name -> REST Service
     deny: set[str] = field(default_factory=set)  # `secrets/NAME`, `services/NAME` or full names
+    projects: dict[str, str] = field(default_factory=dict)  # project ID -> state; empty: those in use, ACTIVE
+
+    def project_states(self) -> dict[str, str]:
+        """What Resource Manager's search sees: the declared projects, else every one in use."""
+        if self.projects:
+            return dict(self.projects)
+        used = {self.project, *(project for project, _ in self.secrets)}
+        used |= {name.split("/")[1] for name in self.services if name.startswith("projects/")}
+        return dict.fromkeys(sorted(used), "ACTIVE")
 
     def add_secret(self, secret: Secret) -> None:
         self.secrets[(secret.project, secret.name)] = secret
@@ -92,6 +101,9 @@ def state_from_dict(data: dict[str, Any]) -> EmulatorState:
     for raw in data.get("services") or []:
         state.add_service(_service(raw, state.project, state.region))
     state.deny = {str(entry) for entry in data.get("deny") or []}
+    for entry in data.get("projects") or []:  # `id` or {projectId, state}
+        raw = entry if isinstance(entry, dict) else {"projectId": entry}
+        state.projects[str(raw["projectId"])] = str(raw.get("state", "ACTIVE"))
     return state
 
 
