@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,18 @@ def all_output(root: Path, *runs: Run) -> str:
         for name in filenames:
             chunks.append((Path(dirpath) / name).read_bytes().decode("utf-8", "replace"))
     return "\n".join(chunks)
+
+
+@pytest.fixture
+def endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Loopback HTTP, WebSocket and TCP endpoints for probes; the env names them (API, WS, REDIS)."""
+    from tests.collectors.endpoints_fake import Endpoints
+
+    running = Endpoints()
+    for name, value in running.env().items():
+        monkeypatch.setenv(name, value)
+    yield running
+    running.close()
 
 
 # -- the emulator --------------------------------------------------------------------------

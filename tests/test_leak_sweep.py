@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from driftwatch.emulator.state import SecretVersion
-from tests.collectors.endpoints_fake import SECRET_FIELD, Endpoints
+from tests.collectors.endpoints_fake import SECRET_FIELD
 from tests.collectors.endpoints_fake import TOKEN as PROBE_TOKEN
 from tests.conftest import Run, config_yaml, gcp_state, secret, service, write
 from tests.delivery.github_fake import TOKEN as GITHUB_TOKEN
@@ -198,15 +197,6 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
     <failure message="WebSocket closed: no subprotocol jwt-auth negotiated">closed</failure></testcase>
 </testsuite></testsuites>
 """
-
-
-@pytest.fixture
-def endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoints]:
-    running = Endpoints()
-    for name, value in running.env().items():
-        monkeypatch.setenv(name, value)
-    yield running
-    running.close()
 
 
 def test_no_canary_reaches_any_output_of_any_command(  # type: ignore[no-untyped-def]

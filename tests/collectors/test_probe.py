@@ -10,24 +10,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.collectors.endpoints_fake import SECRET_FIELD, TOKEN, Endpoints
 from tests.conftest import all_output, config_yaml, write
-
-
-@pytest.fixture
-def endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoints]:
-    running = Endpoints()
-    for name, value in running.env().items():
-        monkeypatch.setenv(name, value)
-    yield running
-    running.close()
-
 
 PROBES = config_yaml(
     """
