@@ -26,7 +26,7 @@ import yaml
 
 from tests.conftest import config_yaml, write
 
-ROUNDS = 5  # per signal and operation
+ROUNDS = 8  # per signal and operation
 ENV = {**os.environ, "DRIFTWATCH_FINGERPRINT_KEY": "interruptions"}
 DRIFTWATCH = [sys.executable, "-m", "driftwatch"]
 SIGNALS = [pytest.param(signal.SIGTERM, id="SIGTERM"), pytest.param(signal.SIGKILL, id="SIGKILL")]

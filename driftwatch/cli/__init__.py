@@ -48,8 +48,11 @@ class Terminated(BaseException):
     that `finally` blocks run and an atomic write in progress removes its temp file."""
 
 
+_STOPPED_BY: list[int] = []  # the signal that stopped this run, once one has
+
+
 def main(argv: list[str] | None = None) -> None:
-    with _sigterm_raises():
+    with _stop_signals_raise():
         code = _run(argv)
     sys.exit(code)
 
@@ -59,20 +62,22 @@ def _run(argv: list[str] | None) -> int:
         code = cli.main(args=argv, prog_name="driftwatch", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.Abort:
-        return _interrupted("interrupted", 130)
+    except (click.Abort, KeyboardInterrupt, Terminated):
+        return _stopped()
     except click.ClickException as exc:
+        if _STOPPED_BY:
+            return _stopped()
         exc.show()
         code = 2
     except DriftwatchError as exc:
+        if _STOPPED_BY:  # e.g. a config whose validation the signal cut short: not the config's fault
+            return _stopped()
         _print_traceback()
         click.echo(f"driftwatch: error: {printable(str(exc))}", err=True)
         code = 2
-    except KeyboardInterrupt:
-        return _interrupted("interrupted", 130)
-    except Terminated:
-        return _interrupted("terminated", 128 + signal.SIGTERM)
     except Exception as exc:  # a bug: say so in one line, the traceback with -v
+        if _STOPPED_BY:  # native code (pydantic-core) turns an exception raised inside it into its own
+            return _stopped()
         _print_traceback()
         hint = "" if CURRENT.verbose else " (run with -v for the traceback)"
         click.echo(f"driftwatch: internal error: {type(exc).__name__}{hint}", err=True)
@@ -80,11 +85,13 @@ def _run(argv: list[str] | None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def _interrupted(what: str, code: int) -> int:
+def _stopped() -> int:
     """Files are consistent by now (writes are atomic, the history a transaction). API calls
     still running on worker threads would hold the exit until the whole scan had run, so a
     process with such threads ends at once."""
-    click.echo(f"driftwatch: {what}", err=True)
+    signum = _STOPPED_BY[0] if _STOPPED_BY else signal.SIGINT
+    code = 128 + signum
+    click.echo(f"driftwatch: {'terminated' if signum == signal.SIGTERM else 'interrupted'}", err=True)
     if threading.active_count() > 1:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -93,19 +100,24 @@ def _interrupted(what: str, code: int) -> int:
 
 
 @contextmanager
-def _sigterm_raises() -> Iterator[None]:
+def _stop_signals_raise() -> Iterator[None]:
+    """SIGTERM raises Terminated and SIGINT KeyboardInterrupt, and both are remembered: where
+    native code turns the exception into another, the run is still reported as stopped."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def raise_terminated(signum: int, frame: FrameType | None) -> None:
-        raise Terminated()
+    def stop(signum: int, frame: FrameType | None) -> None:
+        _STOPPED_BY.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    _STOPPED_BY.clear()
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _print_traceback() -> None:
