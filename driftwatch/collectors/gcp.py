@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import random
 import threading
 import time
@@ -172,7 +173,8 @@ def within(seconds: float, fn: Callable[[float], T]) -> T:
     on a daemon thread and is abandoned at the deadline; the thread ends with its connection.
     """
     outcome: list[Any] = []
-    done = threading.Event()
+    done = threading.Lock()
+    done.acquire()
 
     def attempt() -> None:
         try:
@@ -180,15 +182,44 @@ def within(seconds: float, fn: Callable[[float], T]) -> T:
         except BaseException as exc:  # handed to the caller's thread as is
             outcome.append((False, exc))
         finally:
-            done.set()
+            done.release()
 
-    threading.Thread(target=attempt, daemon=True, name="gcp-attempt").start()
-    if not done.wait(seconds + ATTEMPT_GRACE_S):
+    _ATTEMPT_THREADS.run(attempt)
+    if not done.acquire(timeout=seconds + ATTEMPT_GRACE_S):
         raise AttemptTimeout()
     ok, value = outcome[0]
     if not ok:
         raise value
     return value  # type: ignore[no-any-return]
+
+
+class _DaemonThreads:
+    """Daemon threads kept for the next attempt. Starting a thread per call waits for it to be
+    scheduled: 0.15 ms of CPU and more of wall time a call, when at concurrency 32 the client is
+    CPU-bound under the GIL. A thread held by an abandoned attempt stays busy until its
+    connection ends; the others take the next attempts."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            self._idle = max(0, self._idle - 1)
+        self._jobs.put(job)
+        if start:
+            threading.Thread(target=self._serve, daemon=True, name="gcp-attempt").start()
+
+    def _serve(self) -> None:
+        while True:
+            self._jobs.get()()
+            with self._lock:
+                self._idle += 1
+
+
+_ATTEMPT_THREADS = _DaemonThreads()
 
 
 ATTEMPT_GRACE_S = 0.5  # beyond the per-read timeout, so a plain read timeout is reported as such first
