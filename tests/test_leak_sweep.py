@@ -256,6 +256,7 @@ def test_no_canary_reaches_any_output_of_any_command(  # type: ignore[no-untyped
     sweep.run("rules", "rules", expect=0)
     sweep.run("rules -f json", "rules", "--format", "json", expect=0)
     sweep.run("schema", "schema", expect=0)
+    sweep.run("probes -v (what they would contact)", "-v", "probes", expect=0)
     for index in (0, 1):
         sweep.run(f"check --shard {index}/2", "check", "--shard", f"{index}/2", "--output-dir", "shards", expect=1)
     sweep.run("merge", "merge", "shards", "--output-dir", "merged", expect=1)
