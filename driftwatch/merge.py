@@ -25,6 +25,7 @@ from driftwatch.model import NotChecked, Resource, Result, Snapshot
 from driftwatch.pipeline import evaluate
 from driftwatch.shard import SHARD_FILE_PREFIX
 from driftwatch.snapshot import MAX_SNAPSHOT_BYTES, from_dict
+from driftwatch.textsafe import without_lone_surrogates
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 def _read_share(path: Path) -> Share:
     text = read_text_capped(path, MAX_SNAPSHOT_BYTES, ShardError, hint="pass the RESULT.json of `check --shard`")
     try:
-        result = Result.model_validate(json.loads(text))
+        result = Result.model_validate(without_lone_surrogates(json.loads(text), text))
     except (json.JSONDecodeError, RecursionError, ValidationError):
         raise ShardError(f"{path}: not a driftwatch result", hint="pass the JSON of `check --shard I/N`") from None
     if result.shard is None:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from driftwatch.errors import RenderError
 from driftwatch.fsutil import read_text_capped
 from driftwatch.model import Result
+from driftwatch.textsafe import without_lone_surrogates
 
 MAX_RESULT_BYTES = 200_000_000
 
@@ -19,7 +20,7 @@ def read_result(path: Path) -> Result:
         path, MAX_RESULT_BYTES, RenderError, hint="write one with `driftwatch check --format json -o FILE`"
     )
     try:
-        data = json.loads(text)
+        data = without_lone_surrogates(json.loads(text), text)
     except (json.JSONDecodeError, RecursionError):
         raise RenderError(f"{path}: not a driftwatch JSON result (invalid JSON)") from None
     try:

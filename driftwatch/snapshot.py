@@ -15,6 +15,7 @@ from driftwatch.errors import SnapshotError
 from driftwatch.fsutil import atomic_write_text, read_text_capped
 from driftwatch.model import NotChecked, Resource, Snapshot
 from driftwatch.normalise import normalise
+from driftwatch.textsafe import without_lone_surrogates
 
 SNAPSHOT_FILE = "snapshot.json"
 SCHEMA = "driftwatch/snapshot/v1"
@@ -72,7 +73,7 @@ def read_snapshot(folder: Path) -> Snapshot:
         path, MAX_SNAPSHOT_BYTES, SnapshotError, hint="write one with `driftwatch snapshot --out DIR`"
     )
     try:
-        data = json.loads(text)
+        data = without_lone_surrogates(json.loads(text), text)
     except (json.JSONDecodeError, RecursionError):
         raise SnapshotError(f"{path}: not a driftwatch snapshot (invalid JSON)") from None
     return from_dict(data, str(path))

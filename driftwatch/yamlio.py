@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from driftwatch.textsafe import without_lone_surrogates
+
 MAX_NODES = 200_000  # an alias bomb expands past this long before it hurts
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: ~10x faster
 Loc = tuple[str | int, ...]
@@ -41,9 +43,10 @@ TOO_DEEP = "nested too deeply (a hostile or generated file?)"
 def load(text: str) -> LoadedYaml:
     """Parse one YAML document with SafeLoader, recording the line of every key and item."""
     try:
-        return _load(text)
+        loaded = _load(text)
     except RecursionError:
         raise YamlProblem(TOO_DEEP) from None
+    return LoadedYaml(without_lone_surrogates(loaded.data, text), loaded.lines)
 
 
 def _load(text: str) -> LoadedYaml:
@@ -93,7 +96,7 @@ class _FastLoader(_LOADER):  # type: ignore[misc]
 def load_data(text: str) -> Any:
     """The data of one YAML document without a line index: about twice as fast as `load`."""
     try:
-        return yaml.load(text, Loader=_FastLoader)
+        return without_lone_surrogates(yaml.load(text, Loader=_FastLoader), text)
     except RecursionError:
         raise YamlProblem(TOO_DEEP) from None
     except yaml.MarkedYAMLError as exc:

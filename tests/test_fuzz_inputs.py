@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,20 +26,35 @@ EXAMPLES = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 
+# Lone surrogates (an escape in JSON or YAML makes one), control characters, format characters
+# and line separators: what breaks writing UTF-8, XML, one-line errors and terminals.
+hostile = st.text(alphabet=st.characters(categories=["Cs", "Cc", "Cf", "Zl", "Zp"]), min_size=1, max_size=6)
+strings = st.text(max_size=30) | hostile | st.tuples(st.text(max_size=8), hostile).map("".join)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30),
+    strings,
 )
 structures = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(strings, inner, max_size=4),
     max_leaves=12,
 )
 texts = st.text(max_size=400)
 raw = st.binary(max_size=400)
+
+
+def well_formed(run: Run, fmt: str) -> None:
+    """What `report` printed parses as its format: machine readers take all of it or nothing."""
+    if run.code != 0:
+        return
+    if fmt in ("json", "sarif"):
+        json.loads(run.out)
+    elif fmt == "junit":
+        ET.fromstring(run.out.encode("utf-8"))
+    run.out.encode("utf-8")  # every format can be written out as UTF-8
 
 
 def judge(run: Run, *names: str) -> None:
@@ -63,6 +79,7 @@ def mutate(document: Any, path: list[int], value: Any) -> Any:
     return copy
 
 
+FORMATS_OUT = ["text", "markdown", "html", "json", "sarif", "junit", "github"]
 paths = st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=6)
 contents = st.one_of(texts, raw, structures.map(lambda d: yaml.safe_dump(d)), structures.map(json.dumps))
 
@@ -174,23 +191,27 @@ def saved_result(root: Path, cli) -> Path:  # type: ignore[no-untyped-def]
 
 
 @EXAMPLES
-@given(content=contents, fmt=st.sampled_from(["text", "markdown", "html", "json", "sarif", "junit", "github"]))
+@given(content=contents, fmt=st.sampled_from(FORMATS_OUT))
 def test_any_result_file_given_to_report(cli, content: str | bytes, fmt: str) -> None:  # type: ignore[no-untyped-def]
     def body(root: Path) -> None:
         put(root / "result.json", content)
-        judge(cli("report", "result.json", "--format", fmt, cwd=root), "result.json")
+        run = cli("report", "result.json", "--format", fmt, cwd=root)
+        judge(run, "result.json")
+        well_formed(run, fmt)
 
     in_fresh_folder(body)
 
 
 @EXAMPLES
-@given(path=paths, value=structures, fmt=st.sampled_from(["text", "markdown", "html", "sarif", "junit", "github"]))
+@given(path=paths, value=structures, fmt=st.sampled_from(FORMATS_OUT))
 @example(path=[9], value={"\x1e": None}, fmt="text")  # found by this test: a key that splits the line
 def test_a_valid_result_with_one_value_replaced(cli, path: list[int], value: Any, fmt: str) -> None:  # type: ignore[no-untyped-def]
     def body(root: Path) -> None:
         result = saved_result(root, cli)
         put(result, json.dumps(mutate(json.loads(result.read_text()), path, value)))
-        judge(cli("report", "result.json", "--format", fmt, cwd=root), "result.json")
+        run = cli("report", "result.json", "--format", fmt, cwd=root)
+        judge(run, "result.json")
+        well_formed(run, fmt)
 
     in_fresh_folder(body)
 

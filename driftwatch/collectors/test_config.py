@@ -16,10 +16,11 @@ from pydantic import Field
 from driftwatch.address import is_glob
 from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec
 from driftwatch.collectors.masking import DEFAULT_SECRET_KEYS, mask_document
-from driftwatch.collectors.readers import ReaderProblem, reader_for
+from driftwatch.collectors.readers import Parsed, ReaderProblem, reader_for
 from driftwatch.errors import InputFileError
 from driftwatch.fsutil import read_text_capped
 from driftwatch.model import NotChecked, Resource
+from driftwatch.textsafe import valid_text, without_lone_surrogates
 
 MAX_FILE_BYTES = 5_000_000
 RESOURCE_KIND = "test-config"
@@ -72,6 +73,7 @@ def read_resource(settings: TestConfigSettings, ctx: CollectContext, path: Path,
     except ReaderProblem as exc:
         where = f"{name}:{exc.line}" if exc.line else name
         raise InputFileError(f"{where}: {exc.message}", hint="fix the file or remove it from `files`") from None
+    parsed = _valid_unicode(parsed, text)
     masked = mask_document(parsed.document, settings.secret_keys, ctx.fingerprint, parsed.unresolved)
     return Resource(
         source=settings.name,
@@ -81,6 +83,19 @@ def read_resource(settings: TestConfigSettings, ctx: CollectContext, path: Path,
         origin=name,
         lines=parsed.lines,
         secret_literals=tuple(masked.secret_literals),
+    )
+
+
+def _valid_unicode(parsed: Parsed, text: str) -> Parsed:
+    """Keys and values as they will be written (every reader can yield a lone surrogate from an
+    escape); the line index and unresolved paths follow the keys."""
+    document = without_lone_surrogates(parsed.document, text)
+    if document is parsed.document:
+        return parsed
+    return Parsed(
+        document,
+        {valid_text(path): line for path, line in parsed.lines.items()},
+        {valid_text(path) for path in parsed.unresolved},
     )
 
 

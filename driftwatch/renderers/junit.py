@@ -5,6 +5,7 @@ CI systems show it as tests, so a drifted resource reads as a red test with its 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from xml.etree import ElementTree as ET
 
@@ -49,7 +50,17 @@ def render(result: Result, options: RenderOptions) -> str:
     root.set("failures", str(sum(int(s.get("failures", "0")) for s in root)))
     root.set("errors", str(sum(int(s.get("errors", "0")) for s in root)))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    xml = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _NOT_XML.sub(_escaped, xml) + "\n"
+
+
+# Characters XML 1.0 forbids even as references; ElementTree writes them as they are, and every
+# JUnit reader then refuses the whole file. A value holding one shows it as an escape instead.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 def _failure(case: ET.Element, status: str, findings: list[Finding]) -> None:
