@@ -86,9 +86,9 @@ def from_dict(data: Any, where: str) -> Snapshot:
     try:
         resources = tuple(
             Resource(
-                str(r["source"]),
-                str(r["resource"]),
-                str(r["kind"]),
+                _name(r["source"]),
+                _name(r["resource"]),
+                _name(r["kind"]),
                 normalise(str(r["kind"]), dict(r["document"])),
                 origin=r.get("origin"),
                 lines={str(k): int(v) for k, v in (r.get("lines") or {}).items()},
@@ -98,9 +98,9 @@ def from_dict(data: Any, where: str) -> Snapshot:
         )
         not_checked = tuple(
             NotChecked(
-                str(n["source"]),
-                str(n["resource"]),
-                str(n["kind"]),
+                _name(n["source"]),
+                _name(n["resource"]),
+                _name(n["kind"]),
                 str(n["reason"]),
                 bool(n.get("missing")),
             )
@@ -120,3 +120,10 @@ def from_dict(data: Any, where: str) -> Snapshot:
         raise SnapshotError(
             f"{where}: a resource entry is malformed", hint="rewrite it with `driftwatch snapshot`"
         ) from None
+
+
+def _name(value: Any) -> str:
+    """A source, resource or kind: a non-empty string, or the entry is malformed."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a name")
+    return value

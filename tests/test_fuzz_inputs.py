@@ -118,6 +118,7 @@ def test_any_config_file(cli, content: str | bytes) -> None:  # type: ignore[no-
 
 @EXAMPLES
 @given(path=paths, value=structures)
+@example(path=[15, 0, 2, 0], value="")  # found by this test: an empty `files` entry named no file
 def test_a_valid_config_with_one_value_replaced(cli, path: list[int], value: Any) -> None:  # type: ignore[no-untyped-def]
     def body(root: Path) -> None:
         put(root / "driftwatch.yaml", yaml.safe_dump(mutate(VALID, path, value)))
@@ -174,6 +175,7 @@ def test_any_snapshot_file(cli, content: str | bytes) -> None:  # type: ignore[n
 
 @EXAMPLES
 @given(path=paths, value=structures)
+@example(path=[6, 0, 28], value="")  # found by this test: a resource with an empty name
 def test_a_valid_snapshot_with_one_value_replaced(cli, path: list[int], value: Any) -> None:  # type: ignore[no-untyped-def]
     def body(root: Path) -> None:
         snapshot = snapshotted(root, cli)

@@ -9,12 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftwatch.fingerprint import Fingerprinter
 from driftwatch.model import NotChecked, Resource
+
+# A name, path or glob in a collector's list: an empty one would name no resource at all.
+Pattern = Annotated[str, Field(min_length=1)]
 
 
 class CollectorSettings(BaseModel):

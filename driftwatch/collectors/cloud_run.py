@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from driftwatch.address import is_glob
-from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, bounded_map
+from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, Pattern, bounded_map
 from driftwatch.collectors.gcp import (
     CLOUD_RUN,
     PAGE_SIZE,
@@ -39,7 +39,7 @@ class CloudRunSettings(CollectorSettings):
     kind: Literal["cloud-run"]
     project: str | None = Field(None, description="defaults to the top-level project")
     region: str | None = Field(None, description="defaults to the top-level region")
-    services: list[str] | None = Field(None, description="names or globs; omitted = all in the region")
+    services: list[Pattern] | None = Field(None, description="names or globs; omitted = all in the region")
     websocket_services: list[str] = Field(
         default_factory=list,
         description='services that carry WebSockets (names or globs); the label `websocket: "true"` also marks one',

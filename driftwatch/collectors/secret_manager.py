@@ -21,6 +21,7 @@ from driftwatch.collectors.base import (
     Collected,
     CollectorSettings,
     CollectorSpec,
+    Pattern,
     bounded_map,
     thread_pool,
 )
@@ -47,7 +48,7 @@ READ, ACCESS = "secretmanager_read", "secretmanager_access"
 class SecretManagerSettings(CollectorSettings):
     kind: Literal["secret-manager"]
     project: str | None = Field(None, description="defaults to the top-level project")
-    secrets: list[str] | None = Field(None, description="names or globs; omitted = all in the project")
+    secrets: list[Pattern] | None = Field(None, description="names or globs; omitted = all in the project")
     labels: dict[str, str] | None = Field(None, description="only secrets with all these labels")
     versions: Literal["latest", "all"] = Field("latest", description="`all` also reads every version's state")
 

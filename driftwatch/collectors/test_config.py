@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from driftwatch.address import is_glob
-from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec
+from driftwatch.collectors.base import CollectContext, Collected, CollectorSettings, CollectorSpec, Pattern
 from driftwatch.collectors.masking import DEFAULT_SECRET_KEYS, mask_document
 from driftwatch.collectors.readers import Parsed, ReaderProblem, reader_for
 from driftwatch.errors import InputFileError
@@ -30,7 +30,7 @@ class TestConfigSettings(CollectorSettings):
     __test__ = False  # not a pytest class, despite the name
 
     kind: Literal["test-config"]
-    files: list[str] = Field(min_length=1, description="paths or globs, relative to driftwatch.yaml")
+    files: list[Pattern] = Field(min_length=1, description="paths or globs, relative to driftwatch.yaml")
     secret_keys: list[str] = Field(
         default_factory=lambda: list(DEFAULT_SECRET_KEYS),
         description="case-insensitive globs on the last key segment; such values are fingerprinted",
