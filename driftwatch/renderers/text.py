@@ -43,7 +43,8 @@ def render(result: Result, options: RenderOptions) -> str:
     ctx["verdict_color"] = ctx["verdict"]
     env = environment(False)
     env.finalize = _terminal_safe
-    return env.get_template("text.j2").render(ctx)
+    text = env.get_template("text.j2").render(ctx)
+    return text if text.endswith("\n") else text + "\n"  # the verdict line ends like every line
 
 
 RENDERER = Renderer("text", "txt", "terminal summary", render)

@@ -29,3 +29,12 @@ def test_terminal_escapes_in_keys_and_values_are_shown_escaped(cli, tmp_path: Pa
         assert "\\x1b]0;pwned\\x07" in text and "k\\x1b[2J" in text  # shown, escaped
         codes = text.count("\x1b[")
         assert (codes > 0) == color  # colour, when asked for, still works
+
+
+def test_the_summary_ends_with_a_newline(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Without it the shell prompt, or the `reports: ...` line on stderr, joined the verdict line."""
+    write(tmp_path, {"driftwatch.yaml": config_yaml("- {name: e2e, kind: test-config, files: [s.json]}")})
+    (tmp_path / "s.json").write_text(json.dumps({"a": 1}))
+    assert cli("baseline", "update", cwd=tmp_path).code == 0
+    run = cli("check", "-f", "text", cwd=tmp_path)
+    assert run.code == 0 and run.out.endswith("IN SYNC: no findings\n"), run.out
