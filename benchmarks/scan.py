@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from driftwatch.emulator import read_exports
+
 
 def state(secrets: int, versions: int, services: int) -> dict[str, object]:
     return {
@@ -101,7 +103,7 @@ def main() -> int:
         )
         try:
             assert emulator.stdout is not None
-            exports = dict(emulator.stdout.readline().split()[1].split("=", 1) for _ in range(3))
+            exports = read_exports(emulator.stdout)
             env = {**os.environ, **exports, "DRIFTWATCH_FINGERPRINT_KEY": "bench"}
             driftwatch(folder, env, "baseline", "update")
             wall, run = driftwatch(folder, env, "check", "-f", "json")

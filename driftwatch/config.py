@@ -145,14 +145,18 @@ class Config(_Strict):
         """The `projects` entries that are resolved by listing projects, not named."""
         return [p for p in self.projects or [] if is_project_glob(p)]
 
+    @property
+    def named_projects(self) -> list[str]:
+        return [p for p in self.projects or [] if not is_project_glob(p)]
+
     def expanded_collectors(self, projects: Sequence[str] | None = None) -> list[CollectorSettings]:
         """The collectors a run has: with `projects`, one copy per project of every Google Cloud
         collector that names no `project` of its own, so each project has its own source and baselines.
         `projects` is the resolved list when the config has globs (else its named projects)."""
-        chosen = list(projects) if projects is not None else [p for p in self.projects or [] if not is_project_glob(p)]
+        chosen = list(projects) if projects is not None else self.named_projects
         expanded: list[CollectorSettings] = []
         for collector in self.collectors:
-            if self.projects and "project" in type(collector).model_fields and getattr(collector, "project", 0) is None:
+            if self._per_project(collector):
                 expanded += [
                     collector.model_copy(update={"name": f"{collector.name}.{project}", "project": project})
                     for project in chosen
@@ -163,11 +167,11 @@ class Config(_Strict):
 
     def per_project_collectors(self) -> list[str]:
         """Names of the collectors that `projects` multiplies (their sources are NAME.PROJECT)."""
-        return [
-            c.name
-            for c in self.collectors
-            if self.projects and "project" in type(c).model_fields and getattr(c, "project", 0) is None
-        ]
+        return [c.name for c in self.collectors if self._per_project(c)]
+
+    def _per_project(self, collector: CollectorSettings) -> bool:
+        """A Google Cloud collector naming no `project` of its own, in a config with `projects`."""
+        return bool(self.projects) and getattr(collector, "project", 0) is None  # 0: the kind has no `project`
 
     @model_validator(mode="after")
     def _expanded_names_unique(self) -> Config:

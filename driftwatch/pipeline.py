@@ -156,8 +156,7 @@ def _resolve_projects(
         emulator_hosts=options.emulator_hosts,
         requests=requests,
     )
-    named = [p for p in config.projects or [] if p not in config.project_globs]
-    projects = discover_projects(config.project_globs, named, _baselined_projects(loaded), ctx)
+    projects = discover_projects(config.project_globs, config.named_projects, _baselined_projects(loaded), ctx)
     return loaded.with_projects(projects)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from driftwatch.emulator.state import SecretVersion
+from driftwatch.emulator import SecretVersion, read_exports
 from tests.collectors.endpoints_fake import SECRET_FIELD
 from tests.collectors.endpoints_fake import TOKEN as PROBE_TOKEN
 from tests.conftest import Run, config_yaml, gcp_state, secret, service, write
@@ -319,7 +319,7 @@ def emulator_log_case(inputs: Path) -> Case:
     )
     try:
         assert emulator_process.stdout is not None
-        exports = dict(emulator_process.stdout.readline().split()[1].split("=", 1) for _ in range(3))
+        exports = read_exports(emulator_process.stdout)
         env = {**os.environ, **exports, "DRIFTWATCH_FINGERPRINT_KEY": "sweep"}
         for args in (["baseline", "update"], ["check"]):
             done = subprocess.run(

@@ -16,12 +16,7 @@ from driftwatch.collectors.base import CollectContext
 from driftwatch.collectors.gcp import PAGE_SIZE, Api, ApiCaller, GcpFailure, iter_pages, make_client
 from driftwatch.errors import CollectError
 
-RESOURCE_MANAGER = Api(
-    "resourcemanager",
-    "Resource Manager",
-    "RESOURCE_MANAGER_EMULATOR_HOST",
-    "roles/browser (resourcemanager.projects.get)",
-)
+RESOURCE_MANAGER = Api("resourcemanager", "Resource Manager", "RESOURCE_MANAGER_EMULATOR_HOST", "roles/browser")
 READ = "resourcemanager_read"
 ACTIVE_ONLY = "state:ACTIVE"  # projects pending deletion serve no traffic; their baselines still count
 

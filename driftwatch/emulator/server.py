@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 import google_crc32c
@@ -408,6 +408,16 @@ def require_loopback(host: str) -> None:
 
 # What the emulator serves, in the `*_EMULATOR_HOST` convention (CONTRACT section 6).
 EMULATOR_VARIABLES = ("SECRET_MANAGER_EMULATOR_HOST", "CLOUD_RUN_EMULATOR_HOST", "RESOURCE_MANAGER_EMULATOR_HOST")
+
+
+def read_exports(stream: TextIO) -> dict[str, str]:
+    """What `driftwatch emulator` prints first, one `export NAME=HOST:PORT` line per variable:
+    for scripts (benchmarks, tests) that start it as a process and point driftwatch at it."""
+    exports: dict[str, str] = {}
+    for _ in EMULATOR_VARIABLES:
+        name, _, value = stream.readline().strip().removeprefix("export ").partition("=")
+        exports[name] = value
+    return exports
 
 
 class Emulator:

@@ -10,6 +10,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from driftwatch.emulator import EMULATOR_VARIABLES, read_exports
 from tests.conftest import write
 
 
@@ -38,13 +39,10 @@ def test_emulator_command_serves_a_state_file_and_prints_the_environment(tmp_pat
     )
     try:
         assert process.stdout is not None
-        first = process.stdout.readline().strip()
-        second = process.stdout.readline().strip()
-        third = process.stdout.readline().strip()
-        assert first.startswith("export SECRET_MANAGER_EMULATOR_HOST=127.0.0.1:")
-        assert second.startswith("export CLOUD_RUN_EMULATOR_HOST=127.0.0.1:")
-        assert third.startswith("export RESOURCE_MANAGER_EMULATOR_HOST=127.0.0.1:")
-        host = first.split("=", 1)[1]
+        exports = read_exports(process.stdout)
+        assert list(exports) == list(EMULATOR_VARIABLES)  # one `export NAME=HOST:PORT` line each, in order
+        assert all(value.startswith("127.0.0.1:") for value in exports.values())
+        host = exports["CLOUD_RUN_EMULATOR_HOST"]
         with urllib.request.urlopen(f"http://{host}/v2/projects/my-proj/locations/us-central1/services/api") as r:
             assert json.loads(r.read())["template"]["timeout"] == "60s"
     finally:
